@@ -1,0 +1,35 @@
+"""fftconv: fast, exact-where-it-matters convolution and correlation of NumPy arrays.
+
+The public API is exactly `__all__`; everything else is private.
+"""
+
+from ._api import convolve, correlate
+from ._backends import get_backend, set_backend
+from ._choose import choose_method
+from ._dispatch import Choice
+from ._scipy_compat import (
+    choose_conv_method,
+    convolve2d,
+    correlate2d,
+    correlation_lags,
+    fftconvolve,
+    oaconvolve,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Choice",
+    "choose_conv_method",
+    "choose_method",
+    "convolve",
+    "convolve2d",
+    "correlate",
+    "correlate2d",
+    "correlation_lags",
+    "fftconvolve",
+    "get_backend",
+    "oaconvolve",
+    "set_backend",
+    "__version__",
+]

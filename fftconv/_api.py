@@ -1,0 +1,208 @@
+"""`convolve` and `correlate`: the library's two operations."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._backends import BackendName, resolve_backend
+from ._dispatch import run
+from ._spec import KINDS, METHODS, Kind, Method, Mode, as_input_array, choice, make_spec
+
+
+def _operate(
+    kind: Kind,
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: Mode,
+    method: Method,
+    axes: int | tuple[int, ...] | list[int] | None,
+    workers: int | None,
+    backend: BackendName | None,
+) -> np.ndarray:
+    choice(kind, "kind", KINDS)
+    method = cast(Method, choice(method, "method", METHODS))
+    a1 = as_input_array(in1, "in1")
+    a2 = as_input_array(in2, "in2")
+    if a1.ndim == a2.ndim == 0:  # as scipy.signal: the product of two scalars
+        choice(mode, "mode", ("full", "same", "valid"))
+        return a1 * (np.conjugate(a2) if kind == "correlate" else a2)
+    spec = make_spec(a1, a2, kind=kind, mode=mode, axes=axes)
+    return run(spec, method, resolve_backend(backend), workers)
+
+
+def convolve(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: Mode = "full",
+    method: Method = "auto",
+    *,
+    axes: int | tuple[int, ...] | list[int] | None = None,
+    workers: int | None = None,
+    backend: BackendName | None = None,
+) -> np.ndarray:
+    """Convolve two N-dimensional arrays.
+
+    ``out[n] = sum_m in1[m] * in2[n - m]`` along each convolved axis (SPEC.md §1), with
+    the output window chosen by `mode`. A drop-in for `scipy.signal.convolve` (same
+    arguments, results and result dtype) that adds `axes`, `workers` and `backend`.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Inputs with the same number of dimensions. bool, integer, float or complex.
+    mode : {'full', 'same', 'valid'}, optional
+        ``'full'``: every overlap, ``N + M - 1`` samples per axis (default).
+        ``'same'``: the shape of `in1`, centred on the full result as in scipy.signal.
+        ``'valid'``: only full overlaps, ``abs(N - M) + 1`` per axis; one input must be
+        at least as large as the other along every convolved axis.
+    method : {'auto', 'direct', 'fft', 'oa'}, optional
+        ``'direct'``: the sliding sum of products. ``'fft'``: one padded transform of
+        each input. ``'oa'``: overlap-add, `in1` cut into blocks along every convolved
+        axis where that is cheaper. ``'auto'`` (default): the fastest by the cost model.
+        All methods return the same result to within SPEC.md §4's precision.
+    axes : int or sequence of int, optional
+        Axes to convolve along (default: all). The other axes broadcast, as in
+        `scipy.signal.fftconvolve`, so a batch of signals is one call.
+    workers : int, optional
+        FFT threads. Default None: one thread for transforms under 2**16 points, all
+        cores above. Negative values count back from the number of cores (-1: all).
+    backend : {'pyfftw', 'scipy', 'numpy'}, optional
+        FFT library for this call. Default None: the current one (`get_backend`).
+
+    Returns
+    -------
+    numpy.ndarray
+        The convolution, of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    ValueError
+        Unknown `mode`, `method` or `backend`; bad `axes`; inputs of different ndim or
+        whose non-convolved axes do not broadcast; an input empty along a convolved
+        axis; ``mode='valid'`` with neither input the larger along every axis.
+    TypeError
+        Non-numeric inputs (object, string, datetime) or masked arrays; non-integer axes.
+    OverflowError
+        An integer result does not fit its dtype (never wrapped silently).
+
+    See Also
+    --------
+    correlate : Cross-correlation.
+    choose_method : What ``method='auto'`` picks, with the predicted costs.
+
+    Notes
+    -----
+    **Exactness.** Integer and boolean inputs give exact results in every method: the
+    FFT paths compute in float64 and round only when the error bound guarantees the
+    right integer; otherwise the exact direct sum runs (in int64, uint64 or Python
+    integers as the magnitude requires). A result that does not fit the result dtype
+    raises `OverflowError` naming a dtype to cast to; scipy.signal wraps silently.
+    A boolean result is True where at least one product in the window is True.
+
+    **Precision.** float32 and complex64 inputs are computed in single precision,
+    float16 in single precision and returned as float16. FFT results agree with the
+    direct sum within ``eps * log2(size) * ||in1|| * ||in2||`` (a norm-wise bound).
+
+    **Non-finite values** affect exactly the outputs whose window covers them, in every
+    method, as in the direct sum (the FFT methods do not smear a NaN over the output).
+
+    **Complexity.** direct: ``O(N M)`` multiply-adds; fft: ``O(L log L)`` with ``L``
+    the padded size of ``N + M - 1``; overlap-add: ``O(N log B)`` for blocks of ``B``.
+
+    Inputs are never modified. Empty batch axes give an empty result; 0-d inputs give
+    ``in1 * in2``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fftconv as fc
+    >>> fc.convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+
+    A unit impulse reproduces the kernel:
+
+    >>> fc.convolve([0, 1, 0, 0], [3, 2, 1], mode='same')
+    array([3, 2, 1, 0])
+
+    A batch of signals in one call, along the last axis:
+
+    >>> fc.convolve(np.ones((2, 4)), np.array([[1.0, -1.0]]), axes=-1)
+    array([[ 1.,  0.,  0.,  0., -1.],
+           [ 1.,  0.,  0.,  0., -1.]])
+    """
+    return _operate("convolve", in1, in2, mode, method, axes, workers, backend)
+
+
+def correlate(
+    in1: ArrayLike,
+    in2: ArrayLike,
+    mode: Mode = "full",
+    method: Method = "auto",
+    *,
+    axes: int | tuple[int, ...] | list[int] | None = None,
+    workers: int | None = None,
+    backend: BackendName | None = None,
+) -> np.ndarray:
+    """Cross-correlate two N-dimensional arrays.
+
+    ``out[k] = sum_n in1[n + k] * conj(in2[n])`` for lags ``k = -(M-1) ... N-1`` in mode
+    ``'full'`` (SPEC.md §1; numpy's, scipy's and MATLAB's convention). Output index
+    ``i`` holds lag ``correlation_lags(N, M, mode)[i]``. A drop-in for
+    `scipy.signal.correlate` that adds `axes`, `workers` and `backend`.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Inputs with the same number of dimensions. bool, integer, float or complex.
+    mode : {'full', 'same', 'valid'}, optional
+        As in `convolve`. In ``'valid'`` mode with `in2` the larger input, the result
+        holds the negative lags (as scipy.signal).
+    method : {'auto', 'direct', 'fft', 'oa'}, optional
+        As in `convolve`. The FFT methods multiply by the conjugated spectrum of `in2`.
+    axes : int or sequence of int, optional
+        Axes to correlate along (default: all); the other axes broadcast.
+    workers : int, optional
+        FFT threads, as in `convolve`.
+    backend : {'pyfftw', 'scipy', 'numpy'}, optional
+        FFT library for this call. Default None: the current one.
+
+    Returns
+    -------
+    numpy.ndarray
+        The correlation, of dtype ``numpy.result_type(in1, in2)``.
+
+    Raises
+    ------
+    ValueError, TypeError, OverflowError
+        As `convolve`.
+
+    See Also
+    --------
+    convolve : Convolution (correlation with the kernel flipped and conjugated).
+    correlation_lags : The lag of each output index.
+
+    Notes
+    -----
+    Correlation is convolution with `in2` rotated by 180 degrees and conjugated;
+    ``correlate(x, h) == flip(conj(correlate(h, x)))``. Deep-learning "convolution"
+    layers compute this correlation. Zero lag is at index ``M - 1`` of the full result.
+    Exactness, precision, non-finite values and complexity are as in `convolve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fftconv as fc
+    >>> fc.correlate([1, 2, 3], [0, 1, 0.5])
+    array([0.5, 2. , 3.5, 3. , 0. ])
+    >>> fc.correlation_lags(3, 3)
+    array([-2, -1,  0,  1,  2])
+
+    Correlating an impulse gives the kernel rotated by 180 degrees:
+
+    >>> fc.correlate([0, 1, 0, 0], [3, 2, 1], mode='same')
+    array([1, 2, 3, 0])
+    """
+    return _operate("correlate", in1, in2, mode, method, axes, workers, backend)

@@ -1,0 +1,194 @@
+"""FFT backends behind one small protocol, and the per-context choice of backend.
+
+A backend transforms along given axes with zero padding to given lengths and returns a
+new array the caller owns. The inverse transforms may overwrite their input (the engines
+only pass temporaries). Backends are created lazily, so ``import fftconv`` does not import
+pyfftw, and a missing pyfftw is noticed (and warned about once) on first use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Literal, Protocol, cast
+
+import numpy as np
+
+from .._spec import choice
+
+BackendName = Literal["pyfftw", "scipy", "numpy"]
+BACKENDS: tuple[BackendName, ...] = ("pyfftw", "scipy", "numpy")
+
+
+class FFTBackend(Protocol):
+    """What an FFT library must provide to fftconv."""
+
+    @property
+    def name(self) -> BackendName:
+        """The backend's name in the registry."""
+        ...
+
+    def rfftn(
+        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Real-to-complex transform of `x` zero-padded to `lengths` along `axes`."""
+        ...
+
+    def irfftn(
+        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Normalised inverse of `rfftn`; may overwrite `spectrum`."""
+        ...
+
+    def fftn(
+        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Complex transform of complex `x` zero-padded to `lengths` along `axes`."""
+        ...
+
+    def ifftn(
+        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Normalised inverse of `fftn`; may overwrite `spectrum`."""
+        ...
+
+    def next_fast_len(self, n: int, real: bool) -> int:
+        """The smallest length >= n that this library transforms fast."""
+        ...
+
+
+def _make_pyfftw() -> FFTBackend:
+    from ._pyfftw import PyFFTWBackend
+
+    return PyFFTWBackend()
+
+
+def _make_scipy() -> FFTBackend:
+    from ._scipy import ScipyBackend
+
+    return ScipyBackend()
+
+
+def _make_numpy() -> FFTBackend:
+    from ._numpy import NumpyBackend
+
+    return NumpyBackend()
+
+
+_FACTORIES: dict[BackendName, Callable[[], FFTBackend]] = {
+    "pyfftw": _make_pyfftw,
+    "scipy": _make_scipy,
+    "numpy": _make_numpy,
+}
+_instances: dict[BackendName, FFTBackend] = {}
+_instances_lock = threading.Lock()
+
+# None means "the default": pyfftw, or scipy when pyfftw cannot be imported.
+_current: contextvars.ContextVar[BackendName | None] = contextvars.ContextVar(
+    "fftconv_backend", default=None
+)
+_default_name: BackendName | None = None
+
+
+def _instance(name: BackendName) -> FFTBackend:
+    with _instances_lock:
+        backend = _instances.get(name)
+        if backend is None:
+            backend = _instances[name] = _FACTORIES[name]()
+        return backend
+
+
+def _default() -> BackendName:
+    """pyfftw if it imports, else scipy (warning once per process)."""
+    global _default_name
+    if _default_name is None:
+        try:
+            _instance("pyfftw")
+            _default_name = "pyfftw"
+        except ImportError as exc:
+            warnings.warn(
+                f"pyfftw could not be imported ({exc}); fftconv falls back to the scipy.fft "
+                "backend. Install pyfftw for FFTW speed.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            _default_name = "scipy"
+    return _default_name
+
+
+def get_backend() -> BackendName:
+    """Return the name of the FFT backend in use in this context.
+
+    Returns
+    -------
+    str
+        ``'pyfftw'`` (the default), ``'scipy'`` or ``'numpy'``. If pyfftw cannot be
+        imported the default is ``'scipy'`` (with a one-time `RuntimeWarning`).
+
+    See Also
+    --------
+    set_backend : Choose the backend for a block of code.
+
+    Examples
+    --------
+    >>> import fftconv as fc
+    >>> fc.get_backend()
+    'pyfftw'
+    >>> with fc.set_backend('numpy'):
+    ...     fc.get_backend()
+    'numpy'
+    """
+    return _current.get() or _default()
+
+
+@contextlib.contextmanager
+def set_backend(name: BackendName) -> Iterator[None]:
+    """Context manager that selects the FFT backend for the code inside it.
+
+    The previous backend is restored on exit, also when the block raises. The choice is
+    held in a `contextvars.ContextVar`, so it is private to the current thread (and asyncio
+    task): other threads keep their own backend.
+
+    Parameters
+    ----------
+    name : {'pyfftw', 'scipy', 'numpy'}
+        ``'pyfftw'``: FFTW through pyfftw, plans cached per thread (the default).
+        ``'scipy'``: `scipy.fft` (pocketfft, multithreaded with ``workers``).
+        ``'numpy'``: `numpy.fft` (single-threaded; ``workers`` is ignored).
+
+    Raises
+    ------
+    ValueError
+        If `name` is not one of the backends above.
+    ImportError
+        If `name` is ``'pyfftw'`` and pyfftw cannot be imported.
+
+    See Also
+    --------
+    get_backend : The backend in use.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fftconv as fc
+    >>> with fc.set_backend('scipy'):
+    ...     fc.convolve([1.0, 2.0, 3.0], [1.0, 1.0], method='fft')
+    array([1., 3., 5., 3.])
+    """
+    backend_name = cast(BackendName, choice(name, "backend", BACKENDS))
+    _instance(backend_name)  # fail here, not inside the block, if it cannot be imported
+    token = _current.set(backend_name)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def resolve_backend(name: object) -> FFTBackend:
+    """The backend object for a per-call ``backend=`` argument (None: the current one)."""
+    if name is None:
+        return _instance(get_backend())
+    return _instance(cast(BackendName, choice(name, "backend", BACKENDS)))

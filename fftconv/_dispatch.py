@@ -1,0 +1,122 @@
+"""Run a validated call: pick the compute dtype and the method, run the engine, finish.
+
+This is the one place that decides how a call is computed; the engines only compute.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+
+from . import _method
+from ._backends import FFTBackend
+from ._direct import direct_convolve, direct_macs
+from ._exact import finish_exact, plan_exact
+from ._fft import fft_convolve
+from ._nonfinite import add_nonfinite_products, find_nonfinite, zero_nonfinite
+from ._overlap import oa_convolve
+from ._spec import ConvSpec, Method
+
+
+def compute_dtype(spec: ConvSpec) -> np.dtype:
+    """The floating dtype FFTs run in: the result's precision, at least single.
+
+    Integer and boolean calls use float64 (exact after rounding, see `_exact`); float16
+    is computed in float32 (no FFT library transforms half precision).
+    """
+    kinds = {spec.in1.dtype.kind, spec.in2.dtype.kind}
+    base = spec.result_dtype if spec.result_dtype.kind in "fc" else np.dtype(np.float64)
+    if spec.is_integer:
+        base = np.dtype(np.float64)
+    dtype = np.result_type(base, np.float32)
+    if "c" in kinds:
+        dtype = np.result_type(dtype, np.complex64)
+    return dtype
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The method a call runs with and the predicted cost of every candidate (ns)."""
+
+    method: Method
+    costs: dict[str, float]
+
+
+def choose(spec: ConvSpec, backend: FFTBackend) -> Choice:
+    """What ``method='auto'`` runs for `spec`."""
+    dtype = compute_dtype(spec)
+    fft_allowed = True
+    if spec.is_integer:
+        fft_allowed = plan_exact(spec, _transform_points(spec)).fft_exact
+    costs = _method.predicted_costs(spec, dtype, backend, fft_allowed=fft_allowed)
+    return Choice(cast(Method, _method.fastest(costs)), costs)
+
+
+def _transform_points(spec: ConvSpec) -> int:
+    full = spec.full_shape
+    return math.prod(full[a] for a in spec.axes)
+
+
+def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np.ndarray:
+    """The result of `spec` by `method` ('auto', 'direct', 'fft' or 'oa')."""
+    if 0 in spec.out_shape:
+        _method.resolve_workers(workers, 0)  # still validate the argument
+        return np.zeros(spec.out_shape, dtype=spec.result_dtype)
+    threads = _method.resolve_workers(workers, _transform_points(spec))
+    if method == "auto":
+        method = choose(spec, backend).method
+    # NaN and inf in the inputs give NaN/inf outputs by definition (inf * 0 = NaN):
+    # that is the answer, not a numerical accident worth a warning.
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _run(spec, method, backend, threads)
+
+
+def _run(spec: ConvSpec, method: str, backend: FFTBackend, threads: int) -> np.ndarray:
+    if spec.is_integer:
+        return _run_exact(spec, method, backend, threads)
+    dtype = compute_dtype(spec)
+    x = spec.in1.astype(dtype, copy=False)
+    h = spec.in2.astype(dtype, copy=False)
+    out = _run_float(x, h, spec, method, backend, threads)
+    return out.astype(spec.result_dtype, copy=False)
+
+
+def _run_float(
+    x: np.ndarray, h: np.ndarray, spec: ConvSpec, method: str, backend: FFTBackend, threads: int
+) -> np.ndarray:
+    if method == "direct":
+        return direct_convolve(x, h, spec)
+    found = find_nonfinite(x, h, spec)
+    if found is not None:
+        if found.fixup_macs(spec) > direct_macs(spec):
+            return direct_convolve(x, h, spec)  # as cheap as fixing up, and exact
+        out = _run_fft(zero_nonfinite(x), zero_nonfinite(h), spec, method, backend, threads)
+        add_nonfinite_products(out, x, h, spec, found)
+        return out
+    return _run_fft(x, h, spec, method, backend, threads)
+
+
+def _run_fft(
+    x: np.ndarray, h: np.ndarray, spec: ConvSpec, method: str, backend: FFTBackend, threads: int
+) -> np.ndarray:
+    if method == "oa":
+        plan = _method.oa_plan(spec, backend, real=x.dtype.kind != "c")
+        return oa_convolve(x, h, spec, plan.blocks, plan.lengths, backend, threads)
+    return fft_convolve(x, h, spec, backend, threads)
+
+
+def _run_exact(spec: ConvSpec, method: str, backend: FFTBackend, threads: int) -> np.ndarray:
+    plan = plan_exact(spec, _transform_points(spec))
+    if method in ("fft", "oa") and plan.fft_exact:
+        x = spec.in1.astype(np.float64)
+        h = spec.in2.astype(np.float64)
+        values = _run_fft(x, h, spec, method, backend, threads)
+    else:
+        # Direct: either asked for, or the only exact method at these magnitudes.
+        x = spec.in1.astype(plan.accumulator)
+        h = spec.in2.astype(plan.accumulator)
+        values = direct_convolve(x, h, spec)
+    return finish_exact(values, spec, plan)

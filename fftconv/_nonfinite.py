@@ -1,0 +1,112 @@
+"""NaN and infinity on the FFT paths: the direct sum's answer, not a smeared one.
+
+A transform spreads one NaN over every output. SPEC.md §4 asks for the direct method's
+answer instead: a non-finite value affects only the outputs whose window covers it. The
+FFT paths therefore run on copies with the non-finite values zeroed, and then add back
+every product that involves a non-finite factor:
+
+    y = FFT(x0, g0)  +  sum over non-finite x[i] of  x[i] * g   (at outputs i + j)
+                     +  sum over non-finite g[j] of  x * g[j]   (at outputs i + j)
+
+where ``g`` is the kernel in convolution form. Every added product is non-finite, so the
+class of each affected output (NaN, +inf or -inf) is that of the direct sum: a sum that
+holds a non-finite term does not depend on the finite terms or on the order. Products of
+two non-finite factors are added twice, which does not change the class (inf + inf = inf).
+The fix-up costs ``count * kernel size``; when that is more than the direct sum the caller
+uses the direct method instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._direct import convolution_kernel
+from ._spec import ConvSpec
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """Positions of the non-finite values of x and of the convolution-form kernel g."""
+
+    x_positions: np.ndarray  # (k, ndim) indices into x
+    g_positions: np.ndarray  # (k, ndim) indices into g
+
+    def fixup_macs(self, spec: ConvSpec) -> int:
+        nx = math.prod(spec.in1.shape[a] for a in spec.axes)
+        nh = math.prod(spec.in2.shape[a] for a in spec.axes)
+        return len(self.x_positions) * nh + len(self.g_positions) * nx
+
+
+def find_nonfinite(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> NonFinite | None:
+    """The non-finite positions of x and g, or None when both are finite (one scan each)."""
+    if x.dtype.kind not in "fc":
+        return None
+    x_ok = bool(np.isfinite(x).all())
+    h_ok = bool(np.isfinite(h).all())
+    if x_ok and h_ok:
+        return None
+    empty = np.empty((0, x.ndim), dtype=np.intp)
+    g = convolution_kernel(h, spec)
+    return NonFinite(
+        x_positions=empty if x_ok else np.argwhere(~np.isfinite(x)),
+        g_positions=empty if h_ok else np.argwhere(~np.isfinite(g)),
+    )
+
+
+def zero_nonfinite(a: np.ndarray) -> np.ndarray:
+    """A copy of `a` with every NaN and infinity replaced by 0 (or `a` if all finite)."""
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return a
+    out = a.copy()
+    out[bad] = 0
+    return out
+
+
+def add_nonfinite_products(
+    out: np.ndarray, x: np.ndarray, h: np.ndarray, spec: ConvSpec, found: NonFinite
+) -> None:
+    """Add to `out` (the mode window) every product with a non-finite factor, in place."""
+    g = convolution_kernel(h, spec)
+    for pos in found.x_positions:
+        _add_products(out, spec, x, g, tuple(pos), point_in_x=True)
+    for pos in found.g_positions:
+        _add_products(out, spec, g, x, tuple(pos), point_in_x=False)
+
+
+def _add_products(
+    out: np.ndarray,
+    spec: ConvSpec,
+    point_array: np.ndarray,
+    other: np.ndarray,
+    pos: tuple[int, ...],
+    point_in_x: bool,
+) -> None:
+    """out += point_array[pos] * other, placed at full-result offset `pos`, windowed."""
+    out_index, other_index = [], []
+    for a in range(out.ndim):
+        if a in spec.axes:
+            lo = max(pos[a], spec.starts[a])
+            hi = min(pos[a] + other.shape[a], spec.starts[a] + spec.out_shape[a])
+            if lo >= hi:
+                return  # the affected outputs all fall outside the mode window
+            out_index.append(slice(lo - spec.starts[a], hi - spec.starts[a]))
+            other_index.append(slice(lo - pos[a], hi - pos[a]))
+        else:  # broadcast axis
+            if point_array.shape[a] == 1:
+                out_index.append(slice(None))
+                other_index.append(slice(None))
+            else:
+                out_index.append(slice(pos[a], pos[a] + 1))
+                other_index.append(
+                    slice(0, 1) if other.shape[a] == 1 else slice(pos[a], pos[a] + 1)
+                )
+    value = point_array[pos]
+    # Multiply in the order of the definition (x * g) so complex products match it.
+    products = (
+        value * other[tuple(other_index)] if point_in_x else other[tuple(other_index)] * value
+    )
+    out[tuple(out_index)] += products

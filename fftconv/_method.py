@@ -4,12 +4,12 @@ Every heuristic of the library lives here. Times are predicted in nanoseconds fr
 operation counts and per-operation constants.
 
 Constants (the ``*_NS`` names) were measured on the development machine (2-core x86-64
-VM, numpy 2.4, pyfftw 0.15.1 / FFTW 3.3, 2026-11-25) with
-``python benchmarks/calibrate.py``, which times
-each engine on a grid of sizes and fits the constant by least squares on log-time.
-Accuracy on that grid: the predicted time is within a factor 2 of the measured one for
-90% of the cases (the script prints this); the choice between two methods is what
-matters, and the benchmark reports the resulting regret.
+VM, numpy 2.4, pyfftw 0.15.1 / FFTW 3.3, one FFT thread, 2026-11-25, with other work
+running on the second core) by ``python benchmarks/calibrate.py``: direct constants by
+least squares on relative error, FFT constants as the median over a grid of per-case
+ratios. Accuracy: the FFT per-case constants spread over a factor of about 3 on that
+grid (cache effects at large sizes), so predictions are good to a factor of ~2; the
+benchmark (benchmarks/bench_convolve.py) reports the regret this causes.
 """
 
 from __future__ import annotations
@@ -27,28 +27,33 @@ from ._spec import ConvSpec
 
 # Nanoseconds per unit of work; see the module docstring for provenance.
 # numpy.convolve inner loop, per multiply-add, by compute dtype kind/itemsize.
-DIRECT_1D_NS = {"f4": 0.12, "f8": 0.25, "c8": 0.6, "c16": 1.1, "i8": 0.6, "O": 60.0}
+DIRECT_1D_NS = {"f4": 0.104, "f8": 0.130, "c8": 0.173, "c16": 0.319, "i8": 0.367, "O": 60.0}
 # Sum of shifted slices, per multiply-add (a multiply, an add, a temporary).
-DIRECT_ND_NS = {"f4": 0.9, "f8": 1.6, "c8": 3.5, "c16": 6.0, "i8": 1.8, "O": 80.0}
+DIRECT_ND_NS = {"f4": 0.517, "f8": 1.081, "c8": 0.850, "c16": 1.946, "i8": 0.764, "O": 80.0}
 # Python overhead per shifted slice (one loop iteration).
-DIRECT_ND_STEP_NS = 6000.0
-# FFT: per point * log2(points) of a real transform (complex transforms cost 2x).
-FFT_F8_NS = 0.9
-FFT_F4_NS = 0.55
-# Per point of padding, multiplying and copying spectra and results.
-FFT_PASS_NS = 2.0
-# Fixed cost of one FFT-method call (planning lookup, allocations).
-FFT_CALL_NS = 40000.0
-
-# A transform this large (points) pays for a second thread on this machine.
-THREADS_MIN_POINTS = 1 << 16
+DIRECT_ND_STEP_NS = 6130.0
+# FFT: per point * log2(points) of one real transform (complex transforms cost 2x).
+FFT_F8_NS = 0.236
+FFT_F4_NS = 0.167
+# Per point of padding, multiplying and copying spectra: collinear with the transform
+# term on the calibration grid, so folded into it for the single FFT; overlap-add's
+# extra block copies use the copy cost measured here (~0.5 ns per complex128 point).
+FFT_PASS_NS = 0.5
+# Fixed cost of one FFT-method call (plan lookup, aligned allocations).
+FFT_CALL_NS = 53400.0
+# Object-dtype (Python integer) direct sums are not calibrated: they run only when no
+# fixed-width integer can hold the result, and then they are the only exact method.
 
 
 def default_workers(points: int) -> int:
-    """FFT threads when ``workers=None``: 1 below `THREADS_MIN_POINTS`, else all cores."""
-    if points < THREADS_MIN_POINTS:
-        return 1
-    return os.cpu_count() or 1
+    """FFT threads when ``workers=None``: one.
+
+    Measured here (2 cores, 2026-11-25): with the other core busy, 2 FFTW threads were 4x
+    (66,000 points) to 17x (546 x 546) *slower* than one, because each transform waits
+    for a thread that cannot run; on an idle machine they gained at most 1.6x. A library
+    call cannot know whether the machine is idle, so threads are opt-in (``workers=-1``).
+    """
+    return 1
 
 
 def resolve_workers(workers: object, points: int) -> int:
@@ -104,7 +109,7 @@ def fft_cost(spec: ConvSpec, dtype: np.dtype, lengths: Sequence[int]) -> float:
     b1, b2 = _batch(spec.in1.shape, spec.axes), _batch(spec.in2.shape, spec.axes)
     bout = _batch(spec.out_shape, spec.axes)
     transforms = (b1 + b2 + bout) * _transform_ns(size, dtype)
-    return transforms + FFT_PASS_NS * size * (b1 + b2 + 2 * bout) + FFT_CALL_NS
+    return transforms + FFT_CALL_NS
 
 
 def oa_cost(

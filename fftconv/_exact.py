@@ -110,10 +110,10 @@ def plan_exact(spec: ConvSpec, transform_points: int) -> ExactPlan:
 def finish_exact(values: np.ndarray, spec: ConvSpec, plan: ExactPlan) -> np.ndarray:
     """Cast exact values (integers, or floats holding integers) to the result dtype."""
     out = spec.result_dtype
+    if values.dtype.kind == "f":
+        values = np.rint(values)  # FFT results: exact integers after rounding
     if out.kind == "b":
         return values > 0  # counts of true products
-    if values.dtype.kind == "f":
-        values = np.rint(values)
     if plan.may_overflow and values.size:
         low, high = int(values.min()), int(values.max())
         if not _fits(out, low, high):

@@ -30,11 +30,15 @@ _BOUNDARY_PAD = {
 
 
 def _float_result(in1: np.ndarray, in2: np.ndarray) -> np.dtype:
-    """scipy's FFT result dtype: the float (or complex) of the inputs, float64 for ints."""
-    dtype = np.result_type(in1.dtype, in2.dtype)
-    if dtype.kind in "biu":
-        return np.dtype(np.float64)
-    return np.result_type(dtype, np.float32) if dtype == np.float16 else dtype
+    """scipy's FFT result dtype: each input is first made floating on its own (bool and
+    integers to float64, float16 to float32, as scipy.fft does), then they combine."""
+
+    def floating(dtype: np.dtype) -> np.dtype:
+        if dtype.kind in "biu":
+            return np.dtype(np.float64)
+        return np.result_type(dtype, np.float32)
+
+    return np.result_type(floating(in1.dtype), floating(in2.dtype))
 
 
 def _fft_dropin(

@@ -28,7 +28,8 @@ def _operate(
     a2 = as_input_array(in2, "in2")
     if a1.ndim == a2.ndim == 0:  # as scipy.signal: the product of two scalars
         choice(mode, "mode", ("full", "same", "valid"))
-        return a1 * (np.conjugate(a2) if kind == "correlate" else a2)
+        # ndarray.conj keeps bool (np.conjugate would promote it to int8).
+        return a1 * (a2.conj() if kind == "correlate" else a2)
     spec = make_spec(a1, a2, kind=kind, mode=mode, axes=axes)
     return run(spec, method, resolve_backend(backend), workers)
 

@@ -36,9 +36,18 @@ def convolution_kernel(h: np.ndarray, spec: ConvSpec) -> np.ndarray:
 def direct_convolve(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """The mode window of the linear result by the direct sum, in the dtype of x and h."""
     g = convolution_kernel(h, spec)
-    if x.ndim == 1:
+    if x.ndim == 1 and not _complex_nonfinite(x, g):
         return _numpy_1d(x, g, spec)
     return _shifted_slices(x, g, spec)
+
+
+def _complex_nonfinite(x: np.ndarray, g: np.ndarray) -> bool:
+    """numpy.convolve's complex inner loop gives NaN where the definition's elementwise
+    products give inf (``(inf+0j) * (1+1j) == inf+infj``), so such inputs go through
+    the shifted-slice engine, which multiplies elementwise."""
+    if x.dtype.kind != "c":
+        return False
+    return not (np.isfinite(x).all() and np.isfinite(g).all())
 
 
 def _numpy_1d(x: np.ndarray, g: np.ndarray, spec: ConvSpec) -> np.ndarray:

@@ -1,0 +1,339 @@
+"""FFT backends: set_backend / get_backend, per-thread isolation, per-call backend=, the
+pyfftw-missing fallback, and the pyfftw plan cache under concurrent threads."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.fft
+
+import fftconv as fc
+
+from ._data import BACKENDS, OPS
+from .reference import assert_matches, reference
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_default_backend_is_pyfftw():
+    # pyfftw is installed in the test environment
+    assert fc.get_backend() == "pyfftw"
+    assert isinstance(fc.get_backend(), str)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_set_backend_restores_on_exit(name):
+    before = fc.get_backend()
+    with fc.set_backend(name):
+        assert fc.get_backend() == name
+    assert fc.get_backend() == before
+
+
+def test_set_backend_nests():
+    before = fc.get_backend()
+    with fc.set_backend("numpy"):
+        with fc.set_backend("scipy"):
+            assert fc.get_backend() == "scipy"
+            with fc.set_backend("pyfftw"):
+                assert fc.get_backend() == "pyfftw"
+            assert fc.get_backend() == "scipy"
+        assert fc.get_backend() == "numpy"
+    assert fc.get_backend() == before
+
+
+def test_set_backend_restores_on_exception():
+    before = fc.get_backend()
+    with pytest.raises(RuntimeError, match="boom"):
+        with fc.set_backend("numpy"):
+            with fc.set_backend("scipy"):
+                raise RuntimeError("boom")
+    assert fc.get_backend() == before
+
+
+def test_set_backend_restores_after_error_inside_convolve():
+    before = fc.get_backend()
+    with pytest.raises(ValueError, match="mode"):
+        with fc.set_backend("numpy"):
+            fc.convolve([1.0, 2.0], [1.0], mode="bogus")
+    assert fc.get_backend() == before
+
+
+@pytest.mark.parametrize("name", ["fftw", "NUMPY", "", None])
+def test_set_backend_unknown_name(name):
+    before = fc.get_backend()
+    with pytest.raises(ValueError, match="backend"):
+        with fc.set_backend(name):
+            pass
+    assert fc.get_backend() == before
+
+
+# --- per-call backend= really uses that library --------------------------------------------
+_TRANSFORMS = ("rfftn", "irfftn", "fftn", "ifftn")
+
+
+class _Calls:
+    """Counts calls into numpy.fft, scipy.fft and pyfftw (the libraries, not fftconv)."""
+
+    def __init__(self, monkeypatch):
+        import pyfftw
+
+        self.counts = {"numpy": 0, "scipy": 0, "pyfftw": 0}
+        for lib, module, names in (
+            ("numpy", np.fft, _TRANSFORMS),
+            ("scipy", scipy.fft, _TRANSFORMS),
+            ("pyfftw", pyfftw, ("FFTW", "empty_aligned")),
+        ):
+            for name in names:
+                monkeypatch.setattr(module, name, self._wrap(lib, getattr(module, name)))
+
+    def _wrap(self, lib, func):
+        def wrapper(*args, **kwargs):
+            self.counts[lib] += 1
+            return func(*args, **kwargs)
+
+        return wrapper
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("method", ["fft", "oa"])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex64])
+@pytest.mark.parametrize("how", ["per-call", "context"])
+@pytest.mark.parametrize("name", BACKENDS)
+def test_backend_is_used(name, how, dtype, method, op, monkeypatch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((300, 4)).astype(dtype)
+    h = rng.standard_normal((9, 3)).astype(dtype)
+    calls = _Calls(monkeypatch)
+    if how == "per-call":
+        got = getattr(fc, op)(x, h, "same", method, backend=name)
+    else:
+        with fc.set_backend(name):
+            got = getattr(fc, op)(x, h, "same", method)
+    assert calls.counts[name] > 0, calls.counts
+    others = {k: v for k, v in calls.counts.items() if k != name}
+    assert not any(others.values()), f"backend {name!r} but {calls.counts}"
+    assert_matches(got, reference(x, h, "same", kind=op), x, h)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_per_call_backend_does_not_change_current(name):
+    before = fc.get_backend()
+    fc.convolve(np.ones(50), np.ones(7), method="fft", backend=name)
+    assert fc.get_backend() == before
+
+
+# --- threads -----------------------------------------------------------------------------------
+def test_backend_set_in_a_thread_does_not_leak():
+    default = fc.get_backend()
+    entered, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with fc.set_backend("numpy"):
+            seen["inside"] = fc.get_backend()
+            entered.set()
+            release.wait(10)
+        seen["after"] = fc.get_backend()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    try:
+        assert entered.wait(10)
+        assert fc.get_backend() == default  # while the other thread is inside its block
+    finally:
+        release.set()
+        t.join(10)
+    assert seen == {"inside": "numpy", "after": default}
+
+
+def test_backend_set_in_main_does_not_leak_into_running_thread():
+    default = fc.get_backend()
+    ready, check, done = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        ready.set()
+        check.wait(10)
+        seen["worker"] = fc.get_backend()
+        done.set()
+
+    t = threading.Thread(target=worker)
+    t.start()
+    assert ready.wait(10)
+    with fc.set_backend("scipy"):
+        check.set()
+        assert done.wait(10)
+        assert fc.get_backend() == "scipy"
+    t.join(10)
+    assert seen == {"worker": default}
+
+
+def test_threads_hold_different_backends_at_once():
+    barrier = threading.Barrier(len(BACKENDS))
+    seen, errors = {}, []
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(200)
+    h = rng.standard_normal(11)
+    ref = reference(x, h)
+
+    def worker(name):
+        try:
+            with fc.set_backend(name):
+                barrier.wait(10)
+                for _ in range(20):
+                    got = fc.convolve(x, h, method="fft")
+                    assert_matches(got, ref, x, h)
+                    assert fc.get_backend() == name
+                barrier.wait(10)
+                seen[name] = fc.get_backend()
+        except Exception as exc:  # reported below, in the main thread
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in BACKENDS]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert seen == {n: n for n in BACKENDS}
+
+
+@pytest.mark.parametrize("method", ["fft", "oa"])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.float32])
+def test_pyfftw_plan_cache_concurrent_threads(method, dtype):
+    """Threads convolving the same shapes at once (the same plan-cache keys but for the
+    thread) each get their own correct answer."""
+    n_threads, rounds = 4, 40
+    rng = np.random.default_rng(3)
+    xs = [rng.standard_normal((64, 48)).astype(dtype) for _ in range(n_threads)]
+    hs = [rng.standard_normal((5, 4)).astype(dtype) for _ in range(n_threads)]
+    refs = [reference(x, h, "same") for x, h in zip(xs, hs, strict=True)]
+    barrier = threading.Barrier(n_threads)
+    errors = []
+
+    def worker(i):
+        try:
+            barrier.wait(10)
+            for _ in range(rounds):
+                got = fc.convolve(xs[i], hs[i], "same", method, backend="pyfftw")
+                assert_matches(got, refs[i], xs[i], hs[i])
+        except Exception as exc:  # reported below, in the main thread
+            errors.append((i, exc))
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("method", ["fft", "oa"])
+@pytest.mark.parametrize("name", BACKENDS)
+def test_results_do_not_alias_backend_buffers(name, method, op):
+    """A later call with the same shapes (the same cached plan) leaves earlier results alone."""
+    rng = np.random.default_rng(5)
+    x1, x2 = rng.standard_normal((2, 300))
+    h = rng.standard_normal(12)
+    r1 = getattr(fc, op)(x1, h, "same", method, backend=name)
+    kept = r1.copy()
+    r2 = getattr(fc, op)(x2, h, "same", method, backend=name)
+    assert np.array_equal(r1, kept)
+    assert not np.shares_memory(r1, r2)
+
+
+@pytest.mark.parametrize("workers", [1, 2, -1, None])
+@pytest.mark.parametrize("name", BACKENDS)
+def test_workers_do_not_change_results(name, workers):
+    # 300 x 300 full transforms are above 2**16 points: the multi-threaded default
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((150, 151))
+    h = rng.standard_normal((151, 150))
+    want = fc.convolve(x, h, "full", "fft", workers=1, backend=name)
+    got = fc.convolve(x, h, "full", "fft", workers=workers, backend=name)
+    tol = 2 * 8 * np.finfo(np.float64).eps * np.log2(300 * 300) * np.linalg.norm(x)
+    assert np.max(np.abs(got - want)) <= tol * np.linalg.norm(h)
+
+
+# --- pyfftw missing ------------------------------------------------------------------------------
+_NO_PYFFTW = r"""
+import json, sys, warnings
+sys.modules["pyfftw"] = None  # any "import pyfftw" now raises ImportError
+with warnings.catch_warnings(record=True) as rec:
+    warnings.simplefilter("always")
+    import numpy as np
+    import fftconv as fc
+    names = [fc.get_backend()]
+    r1 = fc.convolve(np.ones(5), np.ones(3), method="fft")
+    r2 = fc.correlate(np.ones(500), np.ones(30), method="oa")
+    r3 = fc.fftconvolve(np.ones(5), np.ones(3))
+    names.append(fc.get_backend())
+    try:
+        with fc.set_backend("pyfftw"):
+            pass
+        explicit = "no error"
+    except ImportError as exc:
+        explicit = "ImportError"
+    except Exception as exc:
+        explicit = type(exc).__name__
+    try:
+        fc.convolve(np.ones(5), np.ones(3), method="fft", backend="pyfftw")
+        per_call = "no error"
+    except ImportError as exc:
+        per_call = "ImportError"
+    except Exception as exc:
+        per_call = type(exc).__name__
+print(json.dumps({
+    "names": names,
+    "warnings": [[w.category.__name__, str(w.message)] for w in rec],
+    "r1": r1.tolist(),
+    "r2_ok": bool(np.allclose(r2[29:500], 30)),
+    "explicit": explicit,
+    "per_call": per_call,
+    "pyfftw_imported": sys.modules.get("pyfftw") is not None,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def no_pyfftw_run():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [sys.executable, "-c", _NO_PYFFTW],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_without_pyfftw_default_is_scipy(no_pyfftw_run):
+    assert no_pyfftw_run["names"] == ["scipy", "scipy"]
+    assert not no_pyfftw_run["pyfftw_imported"]
+    assert no_pyfftw_run["r1"] == pytest.approx([1, 2, 3, 3, 3, 2, 1], abs=1e-12)
+    assert no_pyfftw_run["r2_ok"]
+
+
+def test_without_pyfftw_warns_exactly_once(no_pyfftw_run):
+    warnings = no_pyfftw_run["warnings"]
+    assert len(warnings) == 1, warnings
+    assert "pyfftw" in warnings[0][1]
+
+
+def test_without_pyfftw_asking_for_it_is_import_error(no_pyfftw_run):
+    # set_backend's docstring: ImportError if name is 'pyfftw' and pyfftw cannot be imported
+    assert no_pyfftw_run["explicit"] == "ImportError"
+    assert no_pyfftw_run["per_call"] == "ImportError"

@@ -1,0 +1,129 @@
+"""NaN and +-inf (SPEC §4): every method and backend gives the direct sum's answer, the same
+NaN/inf pattern and the same finite values; a non-finite input reaches only the outputs whose
+window covers it (an FFT must not smear it over the whole output)."""
+
+import functools
+
+import numpy as np
+import pytest
+
+import fftconv as fc
+
+from ._data import BACKENDS, METHODS, MODES, OPS, seed_of
+from .reference import assert_matches, reference
+
+nan, inf = np.nan, np.inf
+
+SHAPES = {1: ((23,), (5,)), 2: ((9, 8), (3, 2))}
+
+# name: (values put into in1, values put into in2), placed at fixed positions below.
+VARIANTS = {
+    "nan-in1": ([nan], []),
+    "inf-in1": ([inf], []),
+    "-inf-in1": ([-inf], []),
+    "nan-in2": ([], [nan]),
+    "inf-in2": ([], [inf]),
+    "nan-and-inf": ([nan], [inf]),
+    "inf-and--inf-one-window": ([inf, -inf], []),  # adjacent: windows covering both are NaN
+    "inf-times-zero": ([inf], ["zero"]),  # in-support zeros times inf are NaN
+    "several": ([nan, inf, -inf], []),
+}
+DTYPES = (np.float64, np.float32, np.complex128, np.complex64)
+
+
+def _positions(shape, count):
+    """``count`` positions: adjacent along the last axis, away from the edges."""
+    start = [n // 3 for n in shape]
+    out = []
+    for i in range(count):
+        pos = list(start)
+        pos[-1] = min(start[-1] + i, shape[-1] - 1)
+        out.append(tuple(pos))
+    return out
+
+
+@functools.cache
+def _case(variant, dtype_name, ndim, mode, op):
+    s1, s2 = SHAPES[ndim]
+    dtype = np.dtype(dtype_name)
+    rng = np.random.default_rng(seed_of("nonfinite", variant, dtype_name, ndim))
+    x = rng.standard_normal(s1)
+    h = rng.standard_normal(s2)
+    if dtype.kind == "c":
+        x = x + 1j * rng.standard_normal(s1)
+        h = h + 1j * rng.standard_normal(s2)
+    x, h = x.astype(dtype), h.astype(dtype)
+    put1, put2 = VARIANTS[variant]
+    for pos, v in zip(_positions(s1, len(put1)), put1, strict=True):
+        # complex: the non-finite value in the real part, or the imaginary part, in turn
+        x[pos] = complex(0.5, v) if dtype.kind == "c" and pos[-1] % 2 else v
+    for pos, v in zip(_positions(s2, len(put2)), put2, strict=True):
+        if v == "zero":
+            h[...] = np.where(np.arange(h.shape[-1]) % 2 == 0, 0, h)  # zeros inside the kernel
+        else:
+            h[pos] = v
+    return x, h, reference(x, h, mode, kind=op)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("ndim", [1, 2])
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("method", METHODS)
+def test_nonfinite_like_direct_sum(method, backend, mode, op, ndim, dtype, variant):
+    x, h, ref = _case(variant, np.dtype(dtype).name, ndim, mode, op)
+    got = getattr(fc, op)(x.copy(), h.copy(), mode, method, backend=backend)
+    # pattern per real component (NaN, +inf, -inf) exactly, finite values within the bound
+    # (whose norms skip the non-finite entries)
+    assert_matches(got, ref, x, h)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("value", [nan, inf, -inf], ids=str)
+def test_nan_reaches_only_its_window_1d(method, op, value):
+    """Written without the reference: one non-finite sample at p in a length-N signal, a
+    kernel of length M without zeros: full outputs p .. p+M-1 are non-finite, all others
+    finite."""
+    rng = np.random.default_rng(3)
+    n, m, p = 40, 6, 17
+    x = rng.standard_normal(n)
+    h = rng.uniform(0.5, 1.5, m)  # positive: no zero products, no sign cancellations
+    x[p] = value
+    got = getattr(fc, op)(x, h, "full", method)
+    bad = ~np.isfinite(got)
+    assert np.flatnonzero(bad).tolist() == list(range(p, p + m))
+    if not np.isnan(value):
+        assert np.all(got[bad] == value)  # positive kernel: the sign of the inf is kept
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_nan_reaches_only_its_window_2d(method):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((30, 20))
+    h = rng.uniform(0.5, 1.5, (4, 3))
+    x[10, 5] = nan
+    got = fc.convolve(x, h, "full", method)
+    want = np.zeros(got.shape, dtype=bool)
+    want[10:14, 5:8] = True
+    assert np.array_equal(np.isnan(got), want)
+
+
+@pytest.mark.parametrize(
+    "func", ["fftconvolve", "oaconvolve", "convolve2d", "correlate2d"], ids=str
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_dropins_keep_nan_local(func, mode):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((25, 21))
+    h = rng.standard_normal((4, 3))
+    x[12, 9] = nan
+    x[3, 3] = inf
+    got = getattr(fc, func)(x, h, mode)
+    kind = "correlate" if func == "correlate2d" else "convolve"
+    # correlate2d centres 'same' at M // 2 (scipy's correlate2d; see test_dropins)
+    start = (lambda m: m // 2) if kind == "correlate" else (lambda m: (m - 1) // 2)
+    ref = reference(x, h, mode, kind=kind, same_start=start)
+    assert_matches(got, ref, x, h)

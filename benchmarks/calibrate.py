@@ -58,17 +58,28 @@ def fit(rows: list[tuple[list[float], float]]) -> list[float]:
     return [max(float(c), 0.0) for c in coef]
 
 
-def calibrate_direct_1d() -> dict[str, float]:
-    result = {}
+def calibrate_direct_1d() -> tuple[dict[str, float], float, dict[str, float]]:
+    """numpy.convolve: per multiply-add plus per output (generic loop), and per
+    multiply-add for the unrolled kernels of up to 8 taps (float32/float64)."""
+    per_mac, per_out, small = {}, [], {}
     for key, dtype in (("f4", "float32"), ("f8", "float64"), ("c8", "complex64"),
                        ("c16", "complex128"), ("i8", "int64")):
         rows = []
-        for n, m in ((20_000, 50), (20_000, 400), (100_000, 100)):
+        for n, m in ((20_000, 31), (20_000, 400), (100_000, 16), (100_000, 100)):
             spec = _spec((n,), (m,), dtype)
             t = median_time(lambda s=spec: direct_convolve(s.in1, s.in2, s))
-            rows.append(([direct_macs(spec)], t * 1e9))
-        result[key] = round(fit(rows)[0], 4)
-    return result
+            rows.append(([direct_macs(spec), spec.out_shape[0]], t * 1e9))
+        mac, out = fit(rows)
+        per_mac[key] = round(mac, 4)
+        per_out.append(out)
+        if key in ("f4", "f8"):
+            small_rows = []
+            for n, m in ((100_000, 3), (100_000, 8), (20_000, 5)):
+                spec = _spec((n,), (m,), dtype)
+                t = median_time(lambda s=spec: direct_convolve(s.in1, s.in2, s))
+                small_rows.append(([direct_macs(spec)], t * 1e9))
+            small[key] = round(fit(small_rows)[0], 4)
+    return per_mac, round(statistics.median(per_out), 2), small
 
 
 def calibrate_direct_nd() -> tuple[dict[str, float], float]:
@@ -110,11 +121,13 @@ def calibrate_fft() -> dict[str, float]:
 
 def main() -> None:
     start = time.perf_counter()
-    d1 = calibrate_direct_1d()
+    d1, d1_out, d1_small = calibrate_direct_1d()
     dnd, step = calibrate_direct_nd()
     fft = calibrate_fft()
     print("# Paste into fftconv/_method.py")
     print(f"DIRECT_1D_NS = {d1}")
+    print(f"DIRECT_1D_OUT_NS = {d1_out}")
+    print(f"DIRECT_1D_SMALL_NS = {d1_small}")
     print(f"DIRECT_ND_NS = {dnd}")
     print(f"DIRECT_ND_STEP_NS = {step}")
     print("FFT_PASS_NS = 0.0  # folded into the transform constant")

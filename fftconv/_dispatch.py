@@ -45,9 +45,13 @@ class Choice:
     costs: dict[str, float]
 
 
-def choose(spec: ConvSpec, backend: FFTBackend) -> Choice:
-    """What ``method='auto'`` runs for `spec`."""
+def choose(spec: ConvSpec, backend: FFTBackend, *, quick: bool = False) -> Choice:
+    """What ``method='auto'`` runs for `spec` (``quick``: skip costing the FFT methods
+    when the direct sum is clearly cheap; the choice is the same, the costs partial)."""
     dtype = compute_dtype(spec)
+    costs = _method.predicted_costs(spec, dtype, backend, quick=True)
+    if quick and list(costs) == ["direct"]:
+        return Choice("direct", costs)
     fft_allowed = True
     if spec.is_integer:
         fft_allowed = plan_exact(spec, _transform_points(spec)).fft_exact
@@ -67,7 +71,7 @@ def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
     threads = _method.resolve_workers(workers, _transform_points(spec))
     if method == "auto":
-        method = choose(spec, backend).method
+        method = choose(spec, backend, quick=True).method
     # NaN and inf in the inputs give NaN/inf outputs by definition (inf * 0 = NaN):
     # that is the answer, not a numerical accident worth a warning.
     with np.errstate(invalid="ignore", over="ignore"):

@@ -4,12 +4,13 @@ Every heuristic of the library lives here. Times are predicted in nanoseconds fr
 operation counts and per-operation constants.
 
 Constants (the ``*_NS`` names) were measured on the development machine (2-core x86-64
-VM, numpy 2.4, pyfftw 0.15.1 / FFTW 3.3, one FFT thread, 2026-11-25, with other work
-running on the second core) by ``python benchmarks/calibrate.py``: direct constants by
-least squares on relative error, FFT constants as the median over a grid of per-case
-ratios. Accuracy: the FFT per-case constants spread over a factor of about 3 on that
-grid (cache effects at large sizes), so predictions are good to a factor of ~2; the
-benchmark (benchmarks/bench_convolve.py) reports the regret this causes.
+VM, numpy 2.4, pyfftw 0.15.1 / FFTW 3.3, one FFT thread, idle machine, 2026-11-25) by
+``python benchmarks/calibrate.py``: direct constants by least squares on relative
+error, FFT constants as the median over a grid of per-case ratios. Accuracy: the FFT
+per-case constants spread over a factor of 1.8 on that grid (cache effects at large
+sizes), so predictions are good to about a factor of 1.5; the benchmark
+(benchmarks/bench_convolve.py) prints measured/predicted per method and the regret of
+``auto`` that this causes.
 """
 
 from __future__ import annotations
@@ -26,21 +27,26 @@ from ._direct import direct_macs
 from ._spec import ConvSpec
 
 # Nanoseconds per unit of work; see the module docstring for provenance.
-# numpy.convolve inner loop, per multiply-add, by compute dtype kind/itemsize.
-DIRECT_1D_NS = {"f4": 0.104, "f8": 0.130, "c8": 0.173, "c16": 0.319, "i8": 0.367, "O": 60.0}
+# numpy.convolve, by compute dtype kind/itemsize: per multiply-add, plus per output (one
+# dot-product call each), except that numpy unrolls kernels of up to 8 taps for float32
+# and float64 (its small_correlate), which cost only per multiply-add.
+DIRECT_1D_NS = {"f4": 0.0272, "f8": 0.0651, "c8": 0.0658, "c16": 0.122, "i8": 0.356, "O": 60.0}
+DIRECT_1D_OUT_NS = 6.7
+DIRECT_1D_SMALL_NS = {"f4": 0.147, "f8": 0.134}
+DIRECT_1D_SMALL_TAPS = 8
 # Sum of shifted slices, per multiply-add (a multiply, an add, a temporary).
-DIRECT_ND_NS = {"f4": 0.517, "f8": 1.081, "c8": 0.850, "c16": 1.946, "i8": 0.764, "O": 80.0}
+DIRECT_ND_NS = {"f4": 0.275, "f8": 0.764, "c8": 0.566, "c16": 1.386, "i8": 0.535, "O": 80.0}
 # Python overhead per shifted slice (one loop iteration).
-DIRECT_ND_STEP_NS = 6130.0
+DIRECT_ND_STEP_NS = 3610.0
 # FFT: per point * log2(points) of one real transform (complex transforms cost 2x).
-FFT_F8_NS = 0.236
-FFT_F4_NS = 0.167
+FFT_F8_NS = 0.160
+FFT_F4_NS = 0.095
 # Per point of padding, multiplying and copying spectra: collinear with the transform
 # term on the calibration grid, so folded into it for the single FFT; overlap-add's
 # extra block copies use the copy cost measured here (~0.5 ns per complex128 point).
 FFT_PASS_NS = 0.5
 # Fixed cost of one FFT-method call (plan lookup, aligned allocations).
-FFT_CALL_NS = 53400.0
+FFT_CALL_NS = 20300.0
 # Object-dtype (Python integer) direct sums are not calibrated: they run only when no
 # fixed-width integer can hold the result, and then they are the only exact method.
 
@@ -84,7 +90,11 @@ def direct_cost(spec: ConvSpec, dtype: np.dtype) -> float:
     key = _dtype_key(dtype)
     macs = direct_macs(spec)
     if spec.ndim == 1:
-        return DIRECT_1D_NS.get(key, 1.0) * macs
+        if min(spec.in1.shape[0], spec.in2.shape[0]) <= DIRECT_1D_SMALL_TAPS and (
+            key in DIRECT_1D_SMALL_NS
+        ):
+            return DIRECT_1D_SMALL_NS[key] * macs
+        return DIRECT_1D_NS.get(key, 1.0) * macs + DIRECT_1D_OUT_NS * spec.out_shape[0]
     steps = min(
         math.prod(spec.in1.shape[a] for a in spec.axes),
         math.prod(spec.in2.shape[a] for a in spec.axes),
@@ -124,24 +134,39 @@ def oa_cost(
     return blocks_work + b2 * _transform_ns(size, dtype) + FFT_CALL_NS
 
 
+# Overlap-add transform lengths: 2**k and 3 * 2**k only, at least this long. Measured
+# here: 1024x1024 * 7x7 ran in 26 ms with 22-point (2 * 11) blocks, 8.6 ms with 64-point
+# blocks and 12.4 ms as one FFT; below 32 points the per-block overhead dominates.
+OA_MIN_LENGTH = 32
+
+
+def _oa_lengths(lo: int, hi: int) -> list[int]:
+    """Candidate block transform lengths in [lo, hi): 2**k and 3 * 2**k."""
+    out = []
+    length = 16
+    while length < hi:
+        for candidate in (length, 3 * length // 2):
+            if lo <= candidate < hi:
+                out.append(candidate)
+        length *= 2
+    return out
+
+
 def oa_block(n: int, m: int, backend: FFTBackend, real: bool) -> tuple[int, int]:
     """(block size, transform length) minimising the overlap-add work along one axis.
 
-    Work per axis is ``nblocks * L * log2(L)`` with ``L = fast_len(B + m - 1)``; the
-    candidates are fast lengths from ``2m`` up to the single-transform length (which
-    means no blocking). Blocks must hold at least ``m - 1`` samples so that only
-    neighbouring blocks overlap.
+    Work per axis is ``nblocks * L * log2(L)`` with ``B = L - m + 1``; the candidates
+    are `_oa_lengths` from ``max(2m - 1, OA_MIN_LENGTH)`` up to the single-transform
+    length, which means no blocking. Blocks hold at least ``m - 1`` samples (``L >=
+    2m - 1``) so that only neighbouring blocks overlap.
     """
     whole = backend.next_fast_len(n + m - 1, real)
     best = (whole * math.log2(max(whole, 2)), n, whole)
-    target = 2 * m
-    while target < n + m - 1:
-        length = backend.next_fast_len(target, real)
+    for length in _oa_lengths(max(2 * m - 1, OA_MIN_LENGTH), whole):
         block = length - m + 1
         work = -(-n // block) * length * math.log2(length)
-        if block >= m - 1 and work < best[0]:
+        if work < best[0]:
             best = (work, block, length)
-        target = int(target * 1.5) + 1
     return best[1], best[2]
 
 
@@ -165,10 +190,22 @@ def oa_plan(spec: ConvSpec, backend: FFTBackend, real: bool) -> OAPlan:
 
 
 def predicted_costs(
-    spec: ConvSpec, dtype: np.dtype, backend: FFTBackend, *, fft_allowed: bool = True
+    spec: ConvSpec,
+    dtype: np.dtype,
+    backend: FFTBackend,
+    *,
+    fft_allowed: bool = True,
+    quick: bool = False,
 ) -> dict[str, float]:
-    """Predicted ns of every method for `spec` computed in `dtype`."""
+    """Predicted ns of every method for `spec` computed in `dtype`.
+
+    With ``quick=True`` the FFT methods are not costed when the direct sum is predicted
+    to be cheaper than the fixed cost of one FFT call (saves the block-size search on
+    the small calls where it would dominate).
+    """
     costs = {"direct": direct_cost(spec, dtype)}
+    if quick and costs["direct"] < FFT_CALL_NS:
+        return costs
     if fft_allowed:
         real = dtype.kind != "c"
         lengths = [

@@ -14,6 +14,7 @@ cached plan keeps its template arrays alive).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -128,7 +129,13 @@ class PyFFTWBackend:
         return self._execute(inp, out, axes, "FFTW_BACKWARD", workers)
 
     def next_fast_len(self, n: int, real: bool) -> int:
-        return int(pyfftw.next_fast_len(n))
+        return _fast_len(n)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fast_len(n: int) -> int:
+    # pyfftw.next_fast_len is pure Python (~40 us a call); the cost model asks often.
+    return int(pyfftw.next_fast_len(n))
 
 
 def _aligned(a: np.ndarray) -> np.ndarray:

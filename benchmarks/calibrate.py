@@ -62,8 +62,13 @@ def calibrate_direct_1d() -> tuple[dict[str, float], float, dict[str, float]]:
     """numpy.convolve: per multiply-add plus per output (generic loop), and per
     multiply-add for the unrolled kernels of up to 8 taps (float32/float64)."""
     per_mac, per_out, small = {}, [], {}
-    for key, dtype in (("f4", "float32"), ("f8", "float64"), ("c8", "complex64"),
-                       ("c16", "complex128"), ("i8", "int64")):
+    for key, dtype in (
+        ("f4", "float32"),
+        ("f8", "float64"),
+        ("c8", "complex64"),
+        ("c16", "complex128"),
+        ("i8", "int64"),
+    ):
         rows = []
         for n, m in ((20_000, 31), (20_000, 400), (100_000, 16), (100_000, 100)):
             spec = _spec((n,), (m,), dtype)
@@ -84,11 +89,20 @@ def calibrate_direct_1d() -> tuple[dict[str, float], float, dict[str, float]]:
 
 def calibrate_direct_nd() -> tuple[dict[str, float], float]:
     per_mac, steps = {}, []
-    for key, dtype in (("f4", "float32"), ("f8", "float64"), ("c8", "complex64"),
-                       ("c16", "complex128"), ("i8", "int64")):
+    for key, dtype in (
+        ("f4", "float32"),
+        ("f8", "float64"),
+        ("c8", "complex64"),
+        ("c16", "complex128"),
+        ("i8", "int64"),
+    ):
         rows = []
-        for n, m in (((512, 512), (3, 3)), ((256, 256), (9, 9)), ((64, 64), (15, 15)),
-                     ((32, 32), (9, 9))):
+        for n, m in (
+            ((512, 512), (3, 3)),
+            ((256, 256), (9, 9)),
+            ((64, 64), (15, 15)),
+            ((32, 32), (9, 9)),
+        ):
             spec = _spec(n, m, dtype, "same")
             t = median_time(lambda s=spec: direct_convolve(s.in1, s.in2, s))
             rows.append(([direct_macs(spec), math.prod(m)], t * 1e9))
@@ -107,8 +121,14 @@ def calibrate_fft() -> dict[str, float]:
     result: dict[str, float] = {"FFT_CALL_NS": round(call_ns, -2)}
     for dtype, name in (("float64", "FFT_F8_NS"), ("float32", "FFT_F4_NS")):
         per_point = []
-        for n, m in (((4096,), (512,)), ((60_000,), (5000,)), ((500_000,), (20_000,)),
-                     ((128, 128), (15, 15)), ((512, 512), (31, 31)), ((1024, 1024), (64, 64))):
+        for n, m in (
+            ((4096,), (512,)),
+            ((60_000,), (5000,)),
+            ((500_000,), (20_000,)),
+            ((128, 128), (15, 15)),
+            ((512, 512), (31, 31)),
+            ((1024, 1024), (64, 64)),
+        ):
             spec = _spec(n, m, dtype)
             size = math.prod(fast_lengths(spec, backend, real=True))
             t = median_time(lambda s=spec: fft_convolve(s.in1, s.in2, s, backend, 1)) * 1e9

@@ -122,6 +122,19 @@ def fft_cost(spec: ConvSpec, dtype: np.dtype, lengths: Sequence[int]) -> float:
     return transforms + FFT_CALL_NS
 
 
+def fft_lower_bound(spec: ConvSpec, dtype: np.dtype) -> float:
+    """A lower bound on any FFT method's predicted cost: the fixed call cost plus one
+    forward and one inverse transform of every input sample, in blocks no shorter than
+    the smallest block transform (twice the shorter input, at least `OA_MIN_LENGTH`)."""
+    n = math.prod(spec.in1.shape)
+    shortest = min(
+        math.prod(spec.in1.shape[a] for a in spec.axes),
+        math.prod(spec.in2.shape[a] for a in spec.axes),
+    )
+    block = max(2 * shortest, OA_MIN_LENGTH)
+    return FFT_CALL_NS + 2 * _transform_ns(block, dtype) * (n / block)
+
+
 def oa_cost(
     spec: ConvSpec, dtype: np.dtype, blocks: Sequence[int], lengths: Sequence[int]
 ) -> float:
@@ -200,11 +213,11 @@ def predicted_costs(
     """Predicted ns of every method for `spec` computed in `dtype`.
 
     With ``quick=True`` the FFT methods are not costed when the direct sum is predicted
-    to be cheaper than the fixed cost of one FFT call (saves the block-size search on
-    the small calls where it would dominate).
+    to be cheaper than `fft_lower_bound` (saves the block-size search on the small calls
+    where it would dominate).
     """
     costs = {"direct": direct_cost(spec, dtype)}
-    if quick and costs["direct"] < FFT_CALL_NS:
+    if quick and costs["direct"] < fft_lower_bound(spec, dtype):
         return costs
     if fft_allowed:
         real = dtype.kind != "c"

@@ -22,6 +22,15 @@ from fftconv._direct import direct_convolve, direct_macs
 from fftconv._fft import fast_lengths, fft_convolve
 from fftconv._spec import ConvSpec, make_spec
 
+# The cost model's dtype keys and the dtype each is measured with.
+DTYPES = (
+    ("f4", "float32"),
+    ("f8", "float64"),
+    ("c8", "complex64"),
+    ("c16", "complex128"),
+    ("i8", "int64"),
+)
+
 
 def median_time(call: Callable[[], object], repeat: int = 5, min_time: float = 0.02) -> float:
     """Median seconds per call over `repeat` runs of enough calls to last `min_time`."""
@@ -62,13 +71,7 @@ def calibrate_direct_1d() -> tuple[dict[str, float], float, dict[str, float]]:
     """numpy.convolve: per multiply-add plus per output (generic loop), and per
     multiply-add for the unrolled kernels of up to 8 taps (float32/float64)."""
     per_mac, per_out, small = {}, [], {}
-    for key, dtype in (
-        ("f4", "float32"),
-        ("f8", "float64"),
-        ("c8", "complex64"),
-        ("c16", "complex128"),
-        ("i8", "int64"),
-    ):
+    for key, dtype in DTYPES:
         rows = []
         for n, m in ((20_000, 31), (20_000, 400), (100_000, 16), (100_000, 100)):
             spec = _spec((n,), (m,), dtype)
@@ -89,13 +92,7 @@ def calibrate_direct_1d() -> tuple[dict[str, float], float, dict[str, float]]:
 
 def calibrate_direct_nd() -> tuple[dict[str, float], float]:
     per_mac, steps = {}, []
-    for key, dtype in (
-        ("f4", "float32"),
-        ("f8", "float64"),
-        ("c8", "complex64"),
-        ("c16", "complex128"),
-        ("i8", "int64"),
-    ):
+    for key, dtype in DTYPES:
         rows = []
         for n, m in (
             ((512, 512), (3, 3)),

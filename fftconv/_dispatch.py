@@ -14,7 +14,7 @@ import numpy as np
 from . import _method
 from ._backends import FFTBackend
 from ._direct import direct_convolve, direct_macs
-from ._exact import finish_exact, plan_exact
+from ._exact import ExactPlan, finish_exact, plan_exact
 from ._fft import fft_convolve
 from ._nonfinite import add_nonfinite_products, find_nonfinite, zero_nonfinite
 from ._overlap import oa_convolve
@@ -27,12 +27,9 @@ def compute_dtype(spec: ConvSpec) -> np.dtype:
     Integer and boolean calls use float64 (exact after rounding, see `_exact`); float16
     is computed in float32 (no FFT library transforms half precision).
     """
-    kinds = {spec.in1.dtype.kind, spec.in2.dtype.kind}
     base = spec.result_dtype if spec.result_dtype.kind in "fc" else np.dtype(np.float64)
-    if spec.is_integer:
-        base = np.dtype(np.float64)
     dtype = np.result_type(base, np.float32)
-    if "c" in kinds:
+    if "c" in (spec.in1.dtype.kind, spec.in2.dtype.kind):
         dtype = np.result_type(dtype, np.complex64)
     return dtype
 
@@ -45,16 +42,23 @@ class Choice:
     costs: dict[str, float]
 
 
-def choose(spec: ConvSpec, backend: FFTBackend, *, quick: bool = False) -> Choice:
-    """What ``method='auto'`` runs for `spec` (``quick``: skip costing the FFT methods
-    when the direct sum is clearly cheap; the choice is the same, the costs partial)."""
+def choose(
+    spec: ConvSpec, backend: FFTBackend, *, quick: bool = False, exact: ExactPlan | None = None
+) -> Choice:
+    """What ``method='auto'`` runs for `spec`.
+
+    ``quick``: skip costing the FFT methods when the direct sum is clearly cheaper (the
+    choice is the same, the costs partial). ``exact``: the integer plan, if already made.
+    """
     dtype = compute_dtype(spec)
-    costs = _method.predicted_costs(spec, dtype, backend, quick=True)
-    if quick and list(costs) == ["direct"]:
-        return Choice("direct", costs)
+    if quick:
+        costs = _method.predicted_costs(spec, dtype, backend, quick=True)
+        if list(costs) == ["direct"]:
+            return Choice("direct", costs)
     fft_allowed = True
     if spec.is_integer:
-        fft_allowed = plan_exact(spec, _transform_points(spec)).fft_exact
+        exact = exact or plan_exact(spec, _transform_points(spec))
+        fft_allowed = exact.fft_exact
     costs = _method.predicted_costs(spec, dtype, backend, fft_allowed=fft_allowed)
     return Choice(cast(Method, _method.fastest(costs)), costs)
 
@@ -70,37 +74,32 @@ def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np
         _method.resolve_workers(workers, 0)  # still validate the argument
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
     threads = _method.resolve_workers(workers, _transform_points(spec))
+    # One exactness plan per integer call (it may scan the inputs once).
+    exact = plan_exact(spec, _transform_points(spec)) if spec.is_integer else None
     if method == "auto":
-        method = choose(spec, backend, quick=True).method
+        method = choose(spec, backend, quick=True, exact=exact).method
     # NaN and inf in the inputs give NaN/inf outputs by definition (inf * 0 = NaN):
     # that is the answer, not a numerical accident worth a warning.
     with np.errstate(invalid="ignore", over="ignore"):
-        return _run(spec, method, backend, threads)
+        if exact is not None:
+            return _run_exact(spec, exact, method, backend, threads)
+        return _run_floating(spec, method, backend, threads)
 
 
-def _run(spec: ConvSpec, method: str, backend: FFTBackend, threads: int) -> np.ndarray:
-    if spec.is_integer:
-        return _run_exact(spec, method, backend, threads)
+def _run_floating(spec: ConvSpec, method: str, backend: FFTBackend, threads: int) -> np.ndarray:
     dtype = compute_dtype(spec)
     x = spec.in1.astype(dtype, copy=False)
     h = spec.in2.astype(dtype, copy=False)
-    out = _run_float(x, h, spec, method, backend, threads)
-    return out.astype(spec.result_dtype, copy=False)
-
-
-def _run_float(
-    x: np.ndarray, h: np.ndarray, spec: ConvSpec, method: str, backend: FFTBackend, threads: int
-) -> np.ndarray:
-    if method == "direct":
-        return direct_convolve(x, h, spec)
-    found = find_nonfinite(x, h, spec)
-    if found is not None:
-        if found.fixup_macs(spec) > direct_macs(spec):
-            return direct_convolve(x, h, spec)  # as cheap as fixing up, and exact
+    found = None if method == "direct" else find_nonfinite(x, h, spec)
+    if method == "direct" or (found is not None and found.fixup_macs(spec) > direct_macs(spec)):
+        # Direct, asked for or as cheap as fixing up the non-finite values.
+        out = direct_convolve(x, h, spec)
+    elif found is not None:
         out = _run_fft(zero_nonfinite(x), zero_nonfinite(h), spec, method, backend, threads)
         add_nonfinite_products(out, x, h, spec, found)
-        return out
-    return _run_fft(x, h, spec, method, backend, threads)
+    else:
+        out = _run_fft(x, h, spec, method, backend, threads)
+    return out.astype(spec.result_dtype, copy=False)
 
 
 def _run_fft(
@@ -112,8 +111,9 @@ def _run_fft(
     return fft_convolve(x, h, spec, backend, threads)
 
 
-def _run_exact(spec: ConvSpec, method: str, backend: FFTBackend, threads: int) -> np.ndarray:
-    plan = plan_exact(spec, _transform_points(spec))
+def _run_exact(
+    spec: ConvSpec, plan: ExactPlan, method: str, backend: FFTBackend, threads: int
+) -> np.ndarray:
     if method in ("fft", "oa") and plan.fft_exact:
         x = spec.in1.astype(np.float64)
         h = spec.in2.astype(np.float64)

@@ -5,8 +5,10 @@ The public API is exactly `__all__`; everything else is private.
 
 from ._api import convolve, correlate
 from ._backends import get_backend, set_backend
+from ._calibrate import calibrate
 from ._choose import choose_method
 from ._dispatch import Choice
+from ._profile import Constants
 from ._scipy_compat import (
     choose_conv_method,
     convolve2d,
@@ -20,6 +22,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Choice",
+    "Constants",
+    "calibrate",
     "choose_conv_method",
     "choose_method",
     "convolve",

@@ -24,6 +24,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Runs a short tour of fftconv on built-in data (no files, no network).",
         epilog="Example: fftconv demo",
     )
+    commands.add_parser(
+        "calibrate",
+        help="measure this machine for method='auto' (about 30 s) and save the profile",
+        description="Times the direct engines and the FFT backends on a small grid and saves "
+        "the constants as a profile in $FFTCONV_CACHE_DIR (default: the user cache "
+        "directory), which method='auto' then uses in every process on this machine.",
+        epilog="Example: fftconv calibrate",
+    )
     return parser
 
 
@@ -35,6 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._demo import run_demo
 
         return run_demo()
+    if args.command == "calibrate":
+        from ._calibrate import calibrate
+
+        print("measuring (about 30 s)...", flush=True)
+        constants = calibrate()
+        print(f"saved the calibration profile to {constants.source}")
+        return 0
     parser.print_help(sys.stderr)
     return 2
 

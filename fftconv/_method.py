@@ -1,16 +1,19 @@
 """The cost model: one predicted-time function per method, block sizes, FFT threads.
 
 Every heuristic of the library lives here. Times are predicted in nanoseconds from
-operation counts and per-operation constants.
+operation counts and per-operation constants. The constants come from the active
+`Constants` (`fftconv._profile`): a machine profile written by `fftconv.calibrate()` when
+one exists, else `BUILTIN` below.
 
-Constants (the ``*_NS`` names) were measured on the development machine (2-core x86-64
-VM, numpy 2.4, pyfftw 0.15.1 / FFTW 3.3, one FFT thread, idle machine, 2026-11-25) by
-``python benchmarks/calibrate.py``: direct constants by least squares on relative
-error, FFT constants as the median over a grid of per-case ratios. Accuracy: the FFT
-per-case constants spread over a factor of 1.8 on that grid (cache effects at large
-sizes), so predictions are good to about a factor of 1.5; the benchmark
-(benchmarks/bench_convolve.py) prints measured/predicted per method and the regret of
-``auto`` that this causes.
+`BUILTIN` was measured by ``fftconv.calibrate()`` (``python benchmarks/calibrate.py``
+prints it) on the development machine: 2-core x86-64 VM, idle, one FFT thread, numpy
+2.4.6, scipy 1.17.1, pyfftw 0.15.1, 2026-11-25. Direct constants are least-squares fits
+on relative error; the transform table holds the measured time of one transform per
+``points * log2(points)`` on a ladder of sizes, per backend, dtype and 1-D/N-D, and is
+interpolated in ``log2(points)``, which captures the per-call overhead of small
+transforms and the 3-6x slowdown of transforms that leave the cache. Accuracy on the
+benchmark grid is printed by ``benchmarks/bench_convolve.py`` (measured/predicted per
+method) together with the regret of ``auto`` that it causes.
 """
 
 from __future__ import annotations
@@ -22,33 +25,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _profile
 from ._backends import FFTBackend
+from ._builtin_table import BUILTIN_FFT_TABLE
 from ._direct import direct_macs
+from ._profile import Constants
 from ._spec import ConvSpec
 
-# Nanoseconds per unit of work; see the module docstring for provenance.
-# numpy.convolve, by compute dtype kind/itemsize: per multiply-add, plus per output (one
-# dot-product call each), except that numpy unrolls kernels of up to 8 taps for float32
-# and float64 (its small_correlate), which cost only per multiply-add.
-DIRECT_1D_NS = {"f4": 0.0272, "f8": 0.0651, "c8": 0.0658, "c16": 0.122, "i8": 0.356, "O": 60.0}
-DIRECT_1D_OUT_NS = 6.7
-DIRECT_1D_SMALL_NS = {"f4": 0.147, "f8": 0.134}
+# numpy unrolls kernels of up to 8 taps for float32/float64 (its small_correlate).
 DIRECT_1D_SMALL_TAPS = 8
-# Sum of shifted slices, per multiply-add (a multiply, an add, a temporary).
-DIRECT_ND_NS = {"f4": 0.275, "f8": 0.764, "c8": 0.566, "c16": 1.386, "i8": 0.535, "O": 80.0}
-# Python overhead per shifted slice (one loop iteration).
-DIRECT_ND_STEP_NS = 3610.0
-# FFT: per point * log2(points) of one real transform (complex transforms cost 2x).
-FFT_F8_NS = 0.160
-FFT_F4_NS = 0.095
-# Per point of padding, multiplying and copying spectra: collinear with the transform
-# term on the calibration grid, so folded into it for the single FFT; overlap-add's
-# extra block copies use the copy cost measured here (~0.5 ns per complex128 point).
-FFT_PASS_NS = 0.5
-# Fixed cost of one FFT-method call (plan lookup, aligned allocations).
-FFT_CALL_NS = 20300.0
-# Object-dtype (Python integer) direct sums are not calibrated: they run only when no
-# fixed-width integer can hold the result, and then they are the only exact method.
+# Transform cost (ns per points*log2(points)) when the table has no entry for a backend.
+FALLBACK_TRANSFORM_NS = 0.25
+
+BUILTIN = Constants(
+    # numpy.convolve per multiply-add, plus per output (one dot-product call each).
+    direct_1d_ns={"f4": 0.0295, "f8": 0.0691, "c8": 0.0728, "c16": 0.1298, "i8": 0.3565, "O": 60.0},
+    direct_1d_out_ns=6.84,
+    # numpy.convolve's unrolled loop for kernels of up to 8 taps, per multiply-add.
+    direct_1d_small_ns={"f4": 0.1476, "f8": 0.1339},
+    # Sum of shifted slices: per multiply-add, and per slice (Python loop overhead).
+    direct_nd_ns={"f4": 0.2767, "f8": 0.7657, "c8": 0.568, "c16": 1.3844, "i8": 0.571, "O": 80.0},
+    direct_nd_step_ns=3570.0,
+    # Fixed cost of one FFT-method call (plan lookup, aligned allocations).
+    fft_call_ns=20700.0,
+    # Overlap-add's extra passes over the blocks (pad, rotate, add), per point.
+    oa_pass_ns=0.5,
+    fft_table=BUILTIN_FFT_TABLE,
+)
 
 
 def default_workers(points: int) -> int:
@@ -87,64 +90,93 @@ def _dtype_key(dtype: np.dtype) -> str:
 
 def direct_cost(spec: ConvSpec, dtype: np.dtype) -> float:
     """Predicted ns of the direct engine."""
+    c = _profile.active()
     key = _dtype_key(dtype)
     macs = direct_macs(spec)
     if spec.ndim == 1:
         if min(spec.in1.shape[0], spec.in2.shape[0]) <= DIRECT_1D_SMALL_TAPS and (
-            key in DIRECT_1D_SMALL_NS
+            key in c.direct_1d_small_ns
         ):
-            return DIRECT_1D_SMALL_NS[key] * macs
-        return DIRECT_1D_NS.get(key, 1.0) * macs + DIRECT_1D_OUT_NS * spec.out_shape[0]
+            return c.direct_1d_small_ns[key] * macs
+        return c.direct_1d_ns.get(key, 1.0) * macs + c.direct_1d_out_ns * spec.out_shape[0]
     steps = min(
         math.prod(spec.in1.shape[a] for a in spec.axes),
         math.prod(spec.in2.shape[a] for a in spec.axes),
     )
-    return DIRECT_ND_NS.get(key, 2.0) * macs + DIRECT_ND_STEP_NS * steps
+    return c.direct_nd_ns.get(key, 2.0) * macs + c.direct_nd_step_ns * steps
 
 
-def _transform_ns(points: int, dtype: np.dtype) -> float:
-    per = FFT_F4_NS if dtype in (np.float32, np.complex64) else FFT_F8_NS
-    if dtype.kind == "c":
-        per *= 2
-    return per * points * math.log2(max(points, 2))
+def fft_key(dtype: np.dtype, ndim: int) -> str:
+    """Key of the transform table: dtype (``f4``, ``f8``, ``c8``, ``c16``) and 1-D/N-D."""
+    return f"{dtype.kind}{min(dtype.itemsize, 16)}/{'1' if ndim == 1 else 'n'}"
+
+
+def _per_point_log(points: int, dtype: np.dtype, backend: FFTBackend, ndim: int) -> float:
+    """The table's ns per points*log2(points) at this size."""
+    per = _profile.active().transform_ns(backend.name, fft_key(dtype, ndim), points)
+    if per is None:
+        per = FALLBACK_TRANSFORM_NS * (2 if dtype.kind == "c" else 1)
+    return per
+
+
+def transform_ns(points: int, dtype: np.dtype, backend: FFTBackend, ndim: int) -> float:
+    """Predicted ns of one transform of `points` points (`ndim` transformed axes)."""
+    return _per_point_log(points, dtype, backend, ndim) * points * math.log2(max(points, 2))
 
 
 def _batch(shape: Sequence[int], axes: Sequence[int]) -> int:
     return math.prod(n for a, n in enumerate(shape) if a not in axes)
 
 
-def fft_cost(spec: ConvSpec, dtype: np.dtype, lengths: Sequence[int]) -> float:
+def fft_cost(spec: ConvSpec, dtype: np.dtype, lengths: Sequence[int], backend: FFTBackend) -> float:
     """Predicted ns of one padded transform of each input and one inverse."""
     size = math.prod(lengths)
     b1, b2 = _batch(spec.in1.shape, spec.axes), _batch(spec.in2.shape, spec.axes)
     bout = _batch(spec.out_shape, spec.axes)
-    transforms = (b1 + b2 + bout) * _transform_ns(size, dtype)
-    return transforms + FFT_CALL_NS
+    one = transform_ns(size, dtype, backend, len(spec.axes))
+    return (b1 + b2 + bout) * one + _profile.active().fft_call_ns
 
 
-def fft_lower_bound(spec: ConvSpec, dtype: np.dtype) -> float:
-    """A lower bound on any FFT method's predicted cost: the fixed call cost plus one
-    forward and one inverse transform of every input sample, in blocks no shorter than
-    the smallest block transform (twice the shorter input, at least `OA_MIN_LENGTH`)."""
+def fft_lower_bound(spec: ConvSpec, dtype: np.dtype, backend: FFTBackend) -> float:
+    """A lower bound on `fft_cost` and `oa_cost`: the fixed call cost plus a forward and
+    an inverse transform of every input sample in blocks no shorter than the smallest
+    block transform (twice the shorter input, at least `OA_MIN_LENGTH`), at the fastest
+    speed the table knows. If the direct sum is cheaper than this, it is the choice."""
     n = math.prod(spec.in1.shape)
     shortest = min(
         math.prod(spec.in1.shape[a] for a in spec.axes),
         math.prod(spec.in2.shape[a] for a in spec.axes),
     )
     block = max(2 * shortest, OA_MIN_LENGTH)
-    return FFT_CALL_NS + 2 * _transform_ns(block, dtype) * (n / block)
+    rows = _profile.active().fft_table.get(backend.name, {}).get(fft_key(dtype, len(spec.axes)), ())
+    fastest = min((r[1] for r in rows), default=FALLBACK_TRANSFORM_NS)
+    return _profile.active().fft_call_ns + 2 * fastest * n * math.log2(block)
 
 
 def oa_cost(
-    spec: ConvSpec, dtype: np.dtype, blocks: Sequence[int], lengths: Sequence[int]
+    spec: ConvSpec,
+    dtype: np.dtype,
+    blocks: Sequence[int],
+    lengths: Sequence[int],
+    backend: FFTBackend,
 ) -> float:
-    """Predicted ns of overlap-add with the given block sizes and transform lengths."""
+    """Predicted ns of overlap-add with the given block sizes and transform lengths.
+
+    The blocks are transformed in one batched call, which FFTW runs at the per-point
+    speed of one transform of all blocks together (the table is indexed by that size).
+    """
+    c = _profile.active()
     nblocks = math.prod(-(-spec.in1.shape[a] // b) for a, b in zip(spec.axes, blocks, strict=True))
     size = math.prod(lengths)
     b1, b2 = _batch(spec.in1.shape, spec.axes), _batch(spec.in2.shape, spec.axes)
     bout = _batch(spec.out_shape, spec.axes)
-    blocks_work = nblocks * (b1 + bout) * (_transform_ns(size, dtype) + 3 * FFT_PASS_NS * size)
-    return blocks_work + b2 * _transform_ns(size, dtype) + FFT_CALL_NS
+    ndim = len(spec.axes)
+    # A batched transform of many blocks runs at the table's speed for all the blocks
+    # together (memory traffic), with the log2 factor of one block.
+    speed = _per_point_log(size * nblocks, dtype, backend, ndim)
+    per_block = speed * size * math.log2(max(size, 2))
+    blocks_work = nblocks * (b1 + bout) * (per_block + 3 * c.oa_pass_ns * size)
+    return blocks_work + b2 * transform_ns(size, dtype, backend, ndim) + c.fft_call_ns
 
 
 # Overlap-add transform lengths: 2**k and 3 * 2**k only, at least this long. Measured
@@ -217,7 +249,7 @@ def predicted_costs(
     where it would dominate).
     """
     costs = {"direct": direct_cost(spec, dtype)}
-    if quick and costs["direct"] < fft_lower_bound(spec, dtype):
+    if quick and costs["direct"] < fft_lower_bound(spec, dtype, backend):
         return costs
     if fft_allowed:
         real = dtype.kind != "c"
@@ -225,10 +257,10 @@ def predicted_costs(
             backend.next_fast_len(spec.in1.shape[a] + spec.in2.shape[a] - 1, real)
             for a in spec.axes
         ]
-        costs["fft"] = fft_cost(spec, dtype, lengths)
+        costs["fft"] = fft_cost(spec, dtype, lengths, backend)
         plan = oa_plan(spec, backend, real)
         if any(b < spec.in1.shape[a] for a, b in zip(spec.axes, plan.blocks, strict=True)):
-            costs["oa"] = oa_cost(spec, dtype, plan.blocks, plan.lengths)
+            costs["oa"] = oa_cost(spec, dtype, plan.blocks, plan.lengths, backend)
     return costs
 
 

@@ -51,3 +51,30 @@ def test_version() -> None:
     result = _run("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("fftconv ")
+
+
+@pytest.mark.slow
+def test_calibrate_command_writes_a_profile_later_processes_use(tmp_path) -> None:
+    import os
+
+    env = {**os.environ, "FFTCONV_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "fftconv", "calibrate"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    profile = tmp_path / "profile.json"
+    assert profile.exists() and str(profile) in result.stdout
+    check = subprocess.run(
+        [sys.executable, "-c", "from fftconv import _profile; print(_profile.active().source)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    assert check.stdout.strip() == str(profile)

@@ -1,0 +1,217 @@
+"""`calibrate`: measure this machine's cost-model constants and save them as a profile.
+
+Each measurement times the engine or backend call that the cost model predicts, on a
+small grid, as the median of a few repeats of enough calls to last a few milliseconds.
+The whole run takes well under a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from . import _profile
+from ._backends import BACKENDS, FFTBackend, resolve_backend
+from ._direct import direct_convolve, direct_macs
+from ._fft import fft_convolve
+from ._method import BUILTIN, fft_key
+from ._profile import Constants, FFTTable
+from ._spec import ConvSpec, make_spec
+
+# Dtype keys of the cost model and the dtype each is measured with.
+_DIRECT_DTYPES = {
+    "f4": "float32",
+    "f8": "float64",
+    "c8": "complex64",
+    "c16": "complex128",
+    "i8": "int64",
+}
+_FFT_DTYPES = ("float32", "float64", "complex64", "complex128")
+# Transform sizes (log2 points) of the table; N-D entries are squares.
+_LADDER = (8, 10, 12, 14, 16, 18, 20, 22)
+
+
+def _median_time(call: Callable[[], object], repeat: int = 3, min_time: float = 0.005) -> float:
+    """Median seconds per call over `repeat` runs of enough calls to last `min_time`."""
+    call()
+    number = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            break
+        number *= 2
+    runs = [elapsed / number]
+    for _ in range(repeat - 1):
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        runs.append((time.perf_counter() - start) / number)
+    return statistics.median(runs)
+
+
+def _spec(n: tuple[int, ...], m: tuple[int, ...], dtype: str, mode: str = "full") -> ConvSpec:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(n).astype(dtype)
+    h = rng.standard_normal(m).astype(dtype)
+    return make_spec(x, h, kind="convolve", mode=mode)
+
+
+def _fit(rows: list[tuple[list[float], float]]) -> list[float]:
+    """Least squares on relative error: minimise sum(((A c) - t) / t)**2, clipped >= 0."""
+    a = np.array([[f / t for f in feats] for feats, t in rows])
+    coef, *_ = np.linalg.lstsq(a, np.ones(len(rows)), rcond=None)
+    return [max(float(c), 0.0) for c in coef]
+
+
+def _direct_1d() -> tuple[dict[str, float], float, dict[str, float]]:
+    per_mac, per_out, small = {}, [], {}
+    for key, dtype in _DIRECT_DTYPES.items():
+        rows = []
+        for n, m in ((20_000, 31), (20_000, 400), (100_000, 16), (100_000, 100)):
+            spec = _spec((n,), (m,), dtype)
+            t = _median_time(functools.partial(direct_convolve, spec.in1, spec.in2, spec))
+            rows.append(([float(direct_macs(spec)), float(spec.out_shape[0])], t * 1e9))
+        mac, out = _fit(rows)
+        per_mac[key] = round(mac, 4)
+        per_out.append(out)
+        if key in ("f4", "f8"):
+            small_rows = []
+            for n, m in ((100_000, 3), (100_000, 8), (20_000, 5)):
+                spec = _spec((n,), (m,), dtype)
+                t = _median_time(functools.partial(direct_convolve, spec.in1, spec.in2, spec))
+                small_rows.append(([float(direct_macs(spec))], t * 1e9))
+            small[key] = round(_fit(small_rows)[0], 4)
+    per_mac["O"] = BUILTIN.direct_1d_ns["O"]  # Python ints: only when nothing else is exact
+    return per_mac, round(statistics.median(per_out), 2), small
+
+
+def _direct_nd() -> tuple[dict[str, float], float]:
+    per_mac, steps = {}, []
+    for key, dtype in _DIRECT_DTYPES.items():
+        rows = []
+        for n, m in (
+            ((512, 512), (3, 3)),
+            ((256, 256), (9, 9)),
+            ((64, 64), (15, 15)),
+            ((32, 32), (9, 9)),
+        ):
+            spec = _spec(n, m, dtype, "same")
+            t = _median_time(functools.partial(direct_convolve, spec.in1, spec.in2, spec))
+            rows.append(([float(direct_macs(spec)), float(math.prod(m))], t * 1e9))
+        mac, step = _fit(rows)
+        per_mac[key] = round(mac, 4)
+        steps.append(step)
+    per_mac["O"] = BUILTIN.direct_nd_ns["O"]
+    return per_mac, round(statistics.median(steps), -1)
+
+
+def _transform_seconds(backend: FFTBackend, dtype: str, shape: tuple[int, ...]) -> float:
+    """Seconds of one transform of `shape` (the mean of a forward and an inverse)."""
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    axes = list(range(len(shape)))
+    lengths = list(shape)
+    if x.dtype.kind == "c":
+        forward, inverse = backend.fftn, backend.ifftn
+    else:
+        forward, inverse = backend.rfftn, backend.irfftn
+    return _median_time(lambda: inverse(forward(x, lengths, axes, 1), lengths, axes, 1)) / 2
+
+
+def _transform_table(backends: tuple[str, ...]) -> FFTTable:
+    """Per backend, dtype and 1-D/N-D: ns per points*log2(points) of one transform."""
+    table: FFTTable = {}
+    for name in backends:
+        try:
+            backend = resolve_backend(name)
+        except ImportError:
+            continue
+        kinds: dict[str, tuple[tuple[float, float], ...]] = {}
+        for dtype in _FFT_DTYPES:
+            for ndim in (1, 2):
+                rows = []
+                for k in _LADDER:
+                    shape = (2 ** (k // ndim),) * ndim
+                    points = math.prod(shape)
+                    per = _transform_seconds(backend, dtype, shape) * 1e9
+                    rows.append((math.log2(points), round(per / (points * math.log2(points)), 4)))
+                kinds[fft_key(np.dtype(dtype), ndim)] = tuple(rows)
+        table[name] = kinds
+    return table
+
+
+def measure(backends: tuple[str, ...] = BACKENDS) -> Constants:
+    """Measure every constant of the cost model on this machine (no saving)."""
+    d1, d1_out, d1_small = _direct_1d()
+    dnd, step = _direct_nd()
+    tiny = _spec((32,), (4,), "float64")
+    pyfftw_or_default = resolve_backend(None)
+    call = _median_time(lambda: fft_convolve(tiny.in1, tiny.in2, tiny, pyfftw_or_default, 1))
+    return Constants(
+        direct_1d_ns=d1,
+        direct_1d_out_ns=d1_out,
+        direct_1d_small_ns=d1_small,
+        direct_nd_ns=dnd,
+        direct_nd_step_ns=step,
+        fft_call_ns=round(call * 1e9, -2),
+        oa_pass_ns=BUILTIN.oa_pass_ns,
+        fft_table=_transform_table(backends),
+        source="measured",
+    )
+
+
+def calibrate(*, save: bool = True, path: str | Path | None = None) -> Constants:
+    """Measure this machine for the ``method='auto'`` cost model and use the result.
+
+    Times the direct engines and the FFT backends on a small grid (about 30 s on two
+    cores), makes the result the active constants of this process and, by default,
+    saves it as a profile that later processes load. A profile is only used on the
+    machine and library versions it was measured with.
+
+    Parameters
+    ----------
+    save : bool, optional
+        Write the profile (default True).
+    path : str or pathlib.Path, optional
+        Where to write it. Default: ``profile.json`` in ``$FFTCONV_CACHE_DIR`` or, when
+        that is unset, the user cache directory (``~/.cache/fftconv`` on Linux).
+
+    Returns
+    -------
+    Constants
+        The measured constants (``.source`` names the profile file when saved).
+
+    See Also
+    --------
+    choose_method : The choice these constants drive.
+
+    Notes
+    -----
+    Run it again after upgrading numpy, scipy, pyfftw or fftconv: a profile measured
+    with other versions is ignored (with a warning) in favour of the built-in constants.
+
+    Examples
+    --------
+    >>> import fftconv as fc
+    >>> constants = fc.calibrate(save=False)  # doctest: +SKIP
+    """
+    constants = measure()
+    if save:
+        written = _profile.save(constants, Path(path) if path is not None else None)
+        constants = _replace_source(constants, str(written))
+    _profile.set_active(constants)
+    return constants
+
+
+def _replace_source(c: Constants, source: str) -> Constants:
+    import dataclasses
+
+    return dataclasses.replace(c, source=source)

@@ -1,0 +1,192 @@
+"""The cost model's constants: built-in, or a machine profile saved by `calibrate`.
+
+A profile is a JSON file in the user cache directory (``$FFTCONV_CACHE_DIR`` overrides
+it): the constants of `fftconv._method` plus a fingerprint of the machine and library
+versions it was measured with. It is loaded once per process, on the first ``auto``
+call. A profile that cannot be read, is malformed, or was measured elsewhere (another
+fingerprint) is ignored with a `RuntimeWarning`, and the built-in constants are used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import platform
+import sys
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy
+
+SCHEMA = 1
+PROFILE_NAME = "profile.json"
+WISDOM_NAME = "fftw_wisdom.json"
+
+# Transform-cost table: backend -> "<dtype key>/<1 or n>" -> ((log2 points, ns), ...) where
+# ns is the time of one transform divided by points * log2(points), measured through the
+# backend as the engines call it (so it includes the backend's buffer handling).
+FFTTable = dict[str, dict[str, tuple[tuple[float, float], ...]]]
+
+
+@dataclass(frozen=True)
+class Constants:
+    """Every constant the cost model uses (nanoseconds per unit of work)."""
+
+    direct_1d_ns: dict[str, float]
+    direct_1d_out_ns: float
+    direct_1d_small_ns: dict[str, float]
+    direct_nd_ns: dict[str, float]
+    direct_nd_step_ns: float
+    fft_call_ns: float
+    oa_pass_ns: float
+    fft_table: FFTTable = field(default_factory=dict)
+    source: str = "built-in"
+
+    def transform_ns(self, backend: str, key: str, points: int) -> float | None:
+        """ns per points*log2(points) for one transform, interpolated in log2(points);
+        None when the table has no entry for this backend and dtype."""
+        table = self.fft_table.get(backend, {}).get(key)
+        if not table:
+            return None
+        x = math.log2(max(points, 2))
+        xs = [p[0] for p in table]
+        ys = [p[1] for p in table]
+        return float(np.interp(x, xs, ys))
+
+
+def fingerprint() -> dict[str, Any]:
+    """What a profile must match to be used: this machine and these library versions."""
+    try:
+        import pyfftw
+
+        pyfftw_version = str(pyfftw.__version__)
+    except ImportError:
+        pyfftw_version = None
+    from . import __version__
+
+    return {
+        "machine": platform.machine(),
+        "node": platform.node(),
+        "cpus": os.cpu_count(),
+        "python": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pyfftw": pyfftw_version,
+        "fftconv": __version__,
+    }
+
+
+def cache_dir() -> Path:
+    """The directory for the profile and FFTW wisdom: ``$FFTCONV_CACHE_DIR``, else the
+    platform's user cache directory (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux)."""
+    override = os.environ.get("FFTCONV_CACHE_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "fftconv"
+
+
+def save(constants: Constants, path: Path | None = None) -> Path:
+    """Write `constants` with this machine's fingerprint; atomically (rename)."""
+    path = path or cache_dir() / PROFILE_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "schema": SCHEMA,
+        "fingerprint": fingerprint(),
+        "constants": {
+            f.name: getattr(constants, f.name)
+            for f in dataclasses.fields(constants)
+            if f.name != "source"
+        },
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+    return path
+
+
+def load(path: Path | None = None) -> Constants | None:
+    """The profile at `path` (default: the cache directory), or None if there is none.
+
+    A profile that is unreadable, malformed or foreign gives a warning and None.
+    """
+    path = path or cache_dir() / PROFILE_NAME
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"schema {data.get('schema')!r}, expected {SCHEMA}")
+        if data.get("fingerprint") != fingerprint():
+            warnings.warn(
+                f"fftconv ignores the calibration profile {path}: it was measured on another "
+                "machine or with other library versions; using built-in constants. Run "
+                "fftconv.calibrate() to measure this one.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return None
+        raw = data["constants"]
+        table = {
+            backend: {
+                key: tuple((float(a), float(b)) for a, b in rows) for key, rows in kinds.items()
+            }
+            for backend, kinds in raw.pop("fft_table").items()
+        }
+        constants = Constants(**raw, fft_table=table, source=str(path))
+        _check(constants)
+        return constants
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        warnings.warn(
+            f"fftconv ignores the calibration profile {path}, which cannot be used ({exc}); "
+            "using built-in constants. Run fftconv.calibrate() to write a new one.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
+
+
+def _check(c: Constants) -> None:
+    """Reject profiles whose numbers would break the cost model."""
+    numbers = [c.direct_1d_out_ns, c.direct_nd_step_ns, c.fft_call_ns, c.oa_pass_ns]
+    for d in (c.direct_1d_ns, c.direct_1d_small_ns, c.direct_nd_ns):
+        numbers += list(d.values())
+    for kinds in c.fft_table.values():
+        for rows in kinds.values():
+            numbers += [v for row in rows for v in row]
+    if not all(isinstance(v, float | int) and math.isfinite(v) and v >= 0 for v in numbers):
+        raise ValueError("a constant is negative, not finite or not a number")
+
+
+_active: Constants | None = None
+_lock = threading.Lock()
+
+
+def active() -> Constants:
+    """The constants in use: the saved profile if one fits this machine, else built-in."""
+    global _active
+    if _active is None:
+        with _lock:
+            if _active is None:
+                from ._method import BUILTIN
+
+                _active = load() or BUILTIN
+    return _active
+
+
+def set_active(constants: Constants | None) -> None:
+    """Use `constants` from now on (None: reload the profile on next use)."""
+    global _active
+    with _lock:
+        _active = constants

@@ -121,9 +121,11 @@ VARIANTS: tuple[tuple[str, Mode, Op], ...] = tuple(
 )
 # (in1 shape, in2 shape) pairs whose base case and variant make up --quick.
 QUICK_PAIRS = {
+    ((1_000,), (15,)),
     ((10_000,), (63,)),
     ((100_000,), (1023,)),
     ((100_000,), (65535,)),
+    ((1_000_000,), (63,)),
     ((1_000_000,), (8191,)),
     ((256, 256), (3, 3)),
     ((1024, 1024), (7, 7)),
@@ -283,7 +285,10 @@ def bare_transforms(case: Case, x: Array, h: Array, threads: int) -> Call:
     The plans (FFTW_ESTIMATE, as fftconv's backend uses) and the aligned, zero-padded
     arrays are made here; the call only executes the three plans (no padding, no
     spectral product, no normalisation, no allocation), so it is the floor under the
-    FFT path of fftconv at this size. Complex inputs get c2c transforms.
+    FFT path of fftconv at this size. Complex inputs get c2c transforms. The forward
+    plans keep their inputs (FFTW's default), so every call transforms the same data;
+    the inverse overwrites the x spectrum (FFTW's default for c2r), which the next
+    call's first transform writes afresh.
     """
     shape = case.fft_shape
     axes = tuple(range(case.ndim))
@@ -342,6 +347,7 @@ class Timing:
     number: int = 0
     warmup: float | None = None
     lower_bound: float | None = None  # only known to take longer than this
+    single: bool = False  # one call in a child process, not repeated
     skipped: str | None = None  # why it was not timed: "too slow", "n/a", "error: ..."
 
     @property
@@ -671,7 +677,7 @@ def scipy_lower_bound(case: Case, opts: Options) -> Timing:
     if reply.get("killed"):
         return Timing(lower_bound=opts.scipy_budget)
     seconds = float(reply["seconds"])
-    return Timing(median=seconds, repeats=[seconds], number=1)
+    return Timing(median=seconds, repeats=[seconds], number=1, single=True)
 
 
 def run_case(case: Case, opts: Options) -> Result:
@@ -737,7 +743,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (  # contender, header, width
 
 def _ms(timing: Timing, width: int) -> str:
     if timing.median is not None:
-        text = f"{timing.median * 1e3:.4g}"
+        text = f"{'~' if timing.single else ''}{timing.median * 1e3:.4g}"
     elif timing.lower_bound is not None:
         text = f">{timing.lower_bound * 1e3:.4g}"
     elif timing.skipped == "too slow":
@@ -1054,7 +1060,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({args.slow_repeat} for calls > {SLOW_CALL_S} s); times in ms; '-' skipped "
         f"(direct > {args.max_direct_macs:.0e} multiply-adds or warm-up > "
         f"{args.max_direct_seconds:g} s); '>X' scipy cut off at its budget (a lower "
-        "bound); n/a not applicable"
+        "bound), '~X' one call of scipy in a child process; n/a not applicable"
     )
     print(table_header(), flush=True)
     start = time.perf_counter()

@@ -148,9 +148,11 @@ def fft_lower_bound(spec: ConvSpec, dtype: np.dtype, backend: FFTBackend) -> flo
         math.prod(spec.in2.shape[a] for a in spec.axes),
     )
     block = max(2 * shortest, OA_MIN_LENGTH)
-    rows = _profile.active().fft_table.get(backend.name, {}).get(fft_key(dtype, len(spec.axes)), ())
-    fastest = min((r[1] for r in rows), default=FALLBACK_TRANSFORM_NS)
-    return _profile.active().fft_call_ns + 2 * fastest * n * math.log2(block)
+    c = _profile.active()
+    fastest = c.fastest_transform_ns(backend.name, fft_key(dtype, len(spec.axes)))
+    if fastest is None:
+        fastest = FALLBACK_TRANSFORM_NS
+    return c.fft_call_ns + 2 * fastest * n * math.log2(block)
 
 
 def oa_cost(

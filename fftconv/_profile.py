@@ -47,6 +47,17 @@ class Constants:
     oa_pass_ns: float
     fft_table: FFTTable = field(default_factory=dict)
     source: str = "built-in"
+    # Per-instance cache of derived values (the constants themselves never change).
+    _memo: dict[tuple[str, str], float | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def fastest_transform_ns(self, backend: str, key: str) -> float | None:
+        """The smallest ns per points*log2(points) in the table (a speed bound)."""
+        if (backend, key) not in self._memo:
+            table = self.fft_table.get(backend, {}).get(key)
+            self._memo[backend, key] = min(row[1] for row in table) if table else None
+        return self._memo[backend, key]
 
     def transform_ns(self, backend: str, key: str, points: int) -> float | None:
         """ns per points*log2(points) for one transform, interpolated in log2(points);
@@ -107,7 +118,7 @@ def save(constants: Constants, path: Path | None = None) -> Path:
         "constants": {
             f.name: getattr(constants, f.name)
             for f in dataclasses.fields(constants)
-            if f.name != "source"
+            if f.name not in ("source", "_memo")
         },
     }
     tmp = path.with_suffix(".tmp")

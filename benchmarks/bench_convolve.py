@@ -393,13 +393,11 @@ def time_calls(
                 if warmup > max_warmup.get(name, math.inf):
                     timings[name] = Timing(warmup=warmup, skipped="too slow")
                     continue
-                # The warm-up pays for one-time work (FFT plans, caches): a short call
-                # gets a calibration call to choose `number`.
-                single = warmup
-                if warmup < min_time:
-                    t0 = time.perf_counter()
-                    fn()
-                    single = time.perf_counter() - t0
+                # The warm-up pays for one-time work (FFT plans, caches, first touch of
+                # fresh memory), so a calibration call chooses `number` and the repeats.
+                t0 = time.perf_counter()
+                fn()
+                single = time.perf_counter() - t0
             except Exception as exc:  # one broken path must not stop the grid
                 timings[name] = Timing(skipped=f"error: {type(exc).__name__}: {exc}")
                 continue
@@ -482,7 +480,7 @@ def first_call_child(case: Case, lib: str, workers: int | None) -> dict[str, Any
     wx, wh = warm.make_inputs()
     x, h = case.make_inputs()
 
-    def call(a: Array, b: Array, method: str) -> Call:
+    def call(a: Array, b: Array, method: Method) -> Call:
         if lib == "fc":
             fn = fc.convolve if case.op == "convolve" else fc.correlate
             return lambda: fn(a, b, case.mode, method, workers=workers)
@@ -905,11 +903,12 @@ def info_lines(results: Sequence[Result]) -> Iterator[str]:
             if (t := r.t(f"fc_{method}")) is not None and r.predicted.get(method, 0) > 0
         ]
         if ratios:
-            lo, hi = min(ratios, key=lambda p: p[0]), max(ratios, key=lambda p: p[0])
+            low = min(ratios, key=lambda p: p[0])
+            high = max(ratios, key=lambda p: p[0])
             yield (
                 f"cost model, {method:<6} measured/predicted: geomean "
-                f"{_geomean([v for v, _ in ratios]):.2f}, min {lo[0]:.2f} at "
-                f"[{lo[1].case.name}], max {hi[0]:.2f} at [{hi[1].case.name}] "
+                f"{_geomean([v for v, _ in ratios]):.2f}, min {low[0]:.2f} at "
+                f"[{low[1].case.name}], max {high[0]:.2f} at [{high[1].case.name}] "
                 f"({len(ratios)} cases)"
             )
     bad = sum(1 for r in results if r.problems)

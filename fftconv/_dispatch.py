@@ -6,12 +6,14 @@ This is the one place that decides how a call is computed; the engines only comp
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
 
-from . import _method
+from . import _method, _profile
 from ._backends import FFTBackend
 from ._direct import direct_convolve, direct_macs
 from ._exact import ExactPlan, finish_exact, plan_exact
@@ -42,6 +44,13 @@ class Choice:
     costs: dict[str, float]
 
 
+# Choices for floating-point calls depend only on shapes, dtypes, options, backend and
+# the active constants, so they are remembered (integer calls also depend on the values).
+_CHOICES: OrderedDict[tuple[object, ...], Choice] = OrderedDict()
+_CHOICES_MAX = 512
+_CHOICES_LOCK = threading.Lock()
+
+
 def choose(
     spec: ConvSpec, backend: FFTBackend, *, quick: bool = False, exact: ExactPlan | None = None
 ) -> Choice:
@@ -50,16 +59,41 @@ def choose(
     ``quick``: skip costing the FFT methods when the direct sum is clearly cheaper (the
     choice is the same, the costs partial). ``exact``: the integer plan, if already made.
     """
+    key = None
+    if not spec.is_integer:
+        key = (
+            spec.in1.shape,
+            spec.in2.shape,
+            spec.in1.dtype.str,
+            spec.in2.dtype.str,
+            spec.result_dtype.str,
+            spec.kind,
+            spec.mode,
+            spec.axes,
+            backend.name,
+            _profile.generation(),
+            quick,
+        )
+        with _CHOICES_LOCK:
+            found = _CHOICES.get(key)
+        if found is not None:
+            return found
+    choice = _choose(spec, backend, quick, exact)
+    if key is not None:
+        with _CHOICES_LOCK:
+            _CHOICES[key] = choice
+            while len(_CHOICES) > _CHOICES_MAX:
+                _CHOICES.popitem(last=False)
+    return choice
+
+
+def _choose(spec: ConvSpec, backend: FFTBackend, quick: bool, exact: ExactPlan | None) -> Choice:
     dtype = compute_dtype(spec)
-    if quick:
-        costs = _method.predicted_costs(spec, dtype, backend, quick=True)
-        if list(costs) == ["direct"]:
-            return Choice("direct", costs)
     fft_allowed = True
     if spec.is_integer:
         exact = exact or plan_exact(spec, _transform_points(spec))
         fft_allowed = exact.fft_exact
-    costs = _method.predicted_costs(spec, dtype, backend, fft_allowed=fft_allowed)
+    costs = _method.predicted_costs(spec, dtype, backend, fft_allowed=fft_allowed, quick=quick)
     return Choice(cast(Method, _method.fastest(costs)), costs)
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _profile
 from ._backends import FFTBackend
-from ._builtin_table import BUILTIN_FFT_TABLE
+from ._builtin_table import BUILTIN_FFT_TABLE, BUILTIN_OA_TABLE
 from ._direct import direct_macs
 from ._profile import Constants
 from ._spec import ConvSpec
@@ -48,9 +48,8 @@ BUILTIN = Constants(
     direct_nd_step_ns=3570.0,
     # Fixed cost of one FFT-method call (plan lookup, aligned allocations).
     fft_call_ns=20700.0,
-    # Overlap-add's extra passes over the blocks (pad, rotate, add), per point.
-    oa_pass_ns=0.5,
     fft_table=BUILTIN_FFT_TABLE,
+    oa_table=BUILTIN_OA_TABLE,
 )
 
 
@@ -149,10 +148,13 @@ def fft_lower_bound(spec: ConvSpec, dtype: np.dtype, backend: FFTBackend) -> flo
     )
     block = max(2 * shortest, OA_MIN_LENGTH)
     c = _profile.active()
-    fastest = c.fastest_transform_ns(backend.name, fft_key(dtype, len(spec.axes)))
-    if fastest is None:
-        fastest = FALLBACK_TRANSFORM_NS
-    return c.fft_call_ns + 2 * fastest * n * math.log2(block)
+    key = fft_key(dtype, len(spec.axes))
+    transform = c.fastest("fft_table", backend.name, key)
+    speeds = [2 * (FALLBACK_TRANSFORM_NS if transform is None else transform)]
+    overlap_add = c.fastest("oa_table", backend.name, key)
+    if overlap_add is not None:
+        speeds.append(overlap_add)
+    return c.fft_call_ns + min(speeds) * n * math.log2(block)
 
 
 def oa_cost(
@@ -164,8 +166,9 @@ def oa_cost(
 ) -> float:
     """Predicted ns of overlap-add with the given block sizes and transform lengths.
 
-    The blocks are transformed in one batched call, which FFTW runs at the per-point
-    speed of one transform of all blocks together (the table is indexed by that size).
+    ``nblocks * L * log2(L)`` units of block work (per batch element) at the measured
+    overlap-add speed for that many points of blocks in all, which includes the
+    transforms, padding, products and overlap-add passes; plus the kernel's transform.
     """
     c = _profile.active()
     nblocks = math.prod(-(-spec.in1.shape[a] // b) for a, b in zip(spec.axes, blocks, strict=True))
@@ -173,12 +176,15 @@ def oa_cost(
     b1, b2 = _batch(spec.in1.shape, spec.axes), _batch(spec.in2.shape, spec.axes)
     bout = _batch(spec.out_shape, spec.axes)
     ndim = len(spec.axes)
-    # A batched transform of many blocks runs at the table's speed for all the blocks
-    # together (memory traffic), with the log2 factor of one block.
-    speed = _per_point_log(size * nblocks, dtype, backend, ndim)
-    per_block = speed * size * math.log2(max(size, 2))
-    blocks_work = nblocks * (b1 + bout) * (per_block + 3 * c.oa_pass_ns * size)
-    return blocks_work + b2 * transform_ns(size, dtype, backend, ndim) + c.fft_call_ns
+    work = nblocks * size * math.log2(max(size, 2))
+    speed = c.oa_ns(backend.name, fft_key(dtype, ndim), nblocks * size * max(b1, bout))
+    if speed is None:  # no overlap-add measurements: two transforms per block
+        speed = 2 * _per_point_log(nblocks * size, dtype, backend, ndim)
+    return (
+        max(b1, bout) * work * speed
+        + b2 * transform_ns(size, dtype, backend, ndim)
+        + (c.fft_call_ns)
+    )
 
 
 # Overlap-add transform lengths: 2**k and 3 * 2**k only, at least this long. Measured

@@ -9,6 +9,7 @@ fingerprint) is ignored with a `RuntimeWarning`, and the built-in constants are 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import math
@@ -44,31 +45,49 @@ class Constants:
     direct_nd_ns: dict[str, float]
     direct_nd_step_ns: float
     fft_call_ns: float
-    oa_pass_ns: float
     fft_table: FFTTable = field(default_factory=dict)
+    # Overlap-add, per backend and dtype: rows of (log2 of all blocks' points, ns per unit
+    # of block work nblocks * L * log2(L)), measured end to end (transforms, padding,
+    # products and overlap-add passes).
+    oa_table: FFTTable = field(default_factory=dict)
     source: str = "built-in"
     # Per-instance cache of derived values (the constants themselves never change).
-    _memo: dict[tuple[str, str], float | None] = field(
+    _memo: dict[tuple[str, str, str], float | None] = field(
         default_factory=dict, compare=False, repr=False
     )
 
-    def fastest_transform_ns(self, backend: str, key: str) -> float | None:
-        """The smallest ns per points*log2(points) in the table (a speed bound)."""
-        if (backend, key) not in self._memo:
-            table = self.fft_table.get(backend, {}).get(key)
-            self._memo[backend, key] = min(row[1] for row in table) if table else None
-        return self._memo[backend, key]
+    def fastest(self, table_name: str, backend: str, key: str) -> float | None:
+        """The smallest value in `table_name` ('fft_table' or 'oa_table') for this backend
+        and dtype key (a speed bound), or None when there is no such entry."""
+        memo_key = (table_name, backend, key)
+        if memo_key not in self._memo:
+            table = getattr(self, table_name).get(backend, {}).get(key)
+            self._memo[memo_key] = min(row[1] for row in table) if table else None
+        return self._memo[memo_key]
 
     def transform_ns(self, backend: str, key: str, points: int) -> float | None:
-        """ns per points*log2(points) for one transform, interpolated in log2(points);
-        None when the table has no entry for this backend and dtype."""
-        table = self.fft_table.get(backend, {}).get(key)
-        if not table:
-            return None
-        x = math.log2(max(points, 2))
-        xs = [p[0] for p in table]
-        ys = [p[1] for p in table]
-        return float(np.interp(x, xs, ys))
+        """ns per points*log2(points) for one transform, interpolated linearly in
+        log2(points) and constant beyond the ends of the table; None when the table has
+        no entry for this backend and dtype. Pure Python: it runs on every auto call."""
+        return _interpolate(self.fft_table.get(backend, {}).get(key), points)
+
+    def oa_ns(self, backend: str, key: str, points: int) -> float | None:
+        """Overlap-add ns per unit of block work at `points` points of blocks in all."""
+        return _interpolate(self.oa_table.get(backend, {}).get(key), points)
+
+
+def _interpolate(table: tuple[tuple[float, float], ...] | None, points: int) -> float | None:
+    """Linear in log2(points) between rows, constant beyond the ends; None if no table."""
+    if not table:
+        return None
+    x = math.log2(max(points, 2))
+    if x <= table[0][0]:
+        return table[0][1]
+    i = bisect.bisect_left(table, (x,))
+    if i == len(table):
+        return table[-1][1]
+    (x0, y0), (x1, y1) = table[i - 1], table[i]
+    return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
 def fingerprint() -> dict[str, Any]:
@@ -149,13 +168,9 @@ def load(path: Path | None = None) -> Constants | None:
             )
             return None
         raw = data["constants"]
-        table = {
-            backend: {
-                key: tuple((float(a), float(b)) for a, b in rows) for key, rows in kinds.items()
-            }
-            for backend, kinds in raw.pop("fft_table").items()
-        }
-        constants = Constants(**raw, fft_table=table, source=str(path))
+        fft_table = _table_from_json(raw.pop("fft_table"))
+        oa_table = _table_from_json(raw.pop("oa_table"))
+        constants = Constants(**raw, fft_table=fft_table, oa_table=oa_table, source=str(path))
         _check(constants)
         return constants
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -168,12 +183,19 @@ def load(path: Path | None = None) -> Constants | None:
         return None
 
 
+def _table_from_json(raw: dict[str, dict[str, list[list[float]]]]) -> FFTTable:
+    return {
+        backend: {key: tuple((float(a), float(b)) for a, b in rows) for key, rows in kinds.items()}
+        for backend, kinds in raw.items()
+    }
+
+
 def _check(c: Constants) -> None:
     """Reject profiles whose numbers would break the cost model."""
-    numbers = [c.direct_1d_out_ns, c.direct_nd_step_ns, c.fft_call_ns, c.oa_pass_ns]
+    numbers = [c.direct_1d_out_ns, c.direct_nd_step_ns, c.fft_call_ns]
     for d in (c.direct_1d_ns, c.direct_1d_small_ns, c.direct_nd_ns):
         numbers += list(d.values())
-    for kinds in c.fft_table.values():
+    for kinds in [*c.fft_table.values(), *c.oa_table.values()]:
         for rows in kinds.values():
             numbers += [v for row in rows for v in row]
     if not all(isinstance(v, float | int) and math.isfinite(v) and v >= 0 for v in numbers):
@@ -181,23 +203,32 @@ def _check(c: Constants) -> None:
 
 
 _active: Constants | None = None
+_generation = 0  # bumped whenever the active constants change (keys memoised choices)
 _lock = threading.Lock()
+
+
+def generation() -> int:
+    """A number that changes whenever the active constants do."""
+    active()
+    return _generation
 
 
 def active() -> Constants:
     """The constants in use: the saved profile if one fits this machine, else built-in."""
-    global _active
+    global _active, _generation
     if _active is None:
         with _lock:
             if _active is None:
                 from ._method import BUILTIN
 
                 _active = load() or BUILTIN
+                _generation += 1
     return _active
 
 
 def set_active(constants: Constants | None) -> None:
     """Use `constants` from now on (None: reload the profile on next use)."""
-    global _active
+    global _active, _generation
     with _lock:
         _active = constants
+        _generation += 1

@@ -61,21 +61,17 @@ def choose(
     """
     key = None
     if not spec.is_integer:
-        key = (
-            spec.in1.shape,
-            spec.in2.shape,
-            spec.in1.dtype.str,
-            spec.in2.dtype.str,
-            spec.result_dtype.str,
+        key = choice_key(
+            spec.in1,
+            spec.in2,
+            spec.result_dtype,
             spec.kind,
             spec.mode,
             spec.axes,
             backend.name,
-            _profile.generation(),
             quick,
         )
-        with _CHOICES_LOCK:
-            found = _CHOICES.get(key)
+        found = remembered_choice(key)
         if found is not None:
             return found
     choice = _choose(spec, backend, quick, exact)
@@ -85,6 +81,37 @@ def choose(
             while len(_CHOICES) > _CHOICES_MAX:
                 _CHOICES.popitem(last=False)
     return choice
+
+
+def choice_key(
+    in1: np.ndarray,
+    in2: np.ndarray,
+    result_dtype: np.dtype,
+    kind: str,
+    mode: str,
+    axes: tuple[int, ...],
+    backend: str,
+    quick: bool,
+) -> tuple[object, ...]:
+    """What a floating-point choice depends on (the profile through its generation)."""
+    return (
+        in1.shape,
+        in2.shape,
+        in1.dtype.str,
+        in2.dtype.str,
+        result_dtype.str,
+        kind,
+        mode,
+        axes,
+        backend,
+        _profile.generation(),
+        quick,
+    )
+
+
+def remembered_choice(key: tuple[object, ...]) -> Choice | None:
+    with _CHOICES_LOCK:
+        return _CHOICES.get(key)
 
 
 def _choose(spec: ConvSpec, backend: FFTBackend, quick: bool, exact: ExactPlan | None) -> Choice:

@@ -145,3 +145,18 @@ def test_integers_too_large_for_an_exact_fft_only_offer_direct() -> None:
     out = fc.convolve(x, h)
     assert out[4095] == 4096 * (2**40 + 1) * 2**10  # exact: not a multiple of 2**10 rounding
     assert np.array_equal(out[:3], np.array([1, 2, 3]) * (2**40 + 1) * 2**10)
+
+
+@pytest.mark.parametrize("op", ["convolve", "correlate"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize(("n", "m"), [(1000, 3), (7, 20), (20, 7), (1, 1), (5000, 255)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("method", ["auto", "direct"])
+def test_plain_1d_path_is_the_general_path(op, mode, n, m, dtype, method) -> None:
+    # axes=0 takes the general path; the default options may take the lean 1-D one.
+    rng = np.random.default_rng(n * m)
+    x, h = rng.standard_normal(n).astype(dtype), rng.standard_normal(m).astype(dtype)
+    func = getattr(fc, op)
+    general = func(x, h, mode, method, axes=0)
+    for _ in range(2):  # the second call finds auto's remembered choice
+        assert np.array_equal(func(x, h, mode, method), general)

@@ -19,8 +19,8 @@ import numpy as np
 from . import _profile
 from ._backends import BACKENDS, FFTBackend, resolve_backend
 from ._direct import direct_convolve, direct_macs
-from ._fft import fft_convolve
-from ._method import BUILTIN, fft_key, oa_plan
+from ._fft import fast_lengths, fft_convolve
+from ._method import BUILTIN, fft_cost, fft_key, oa_plan
 from ._overlap import oa_convolve
 from ._profile import Constants, FFTTable
 from ._spec import ConvSpec, make_spec
@@ -187,6 +187,42 @@ def _oa_table(backends: tuple[str, ...]) -> FFTTable:
     return table
 
 
+def _fft_pass(table: FFTTable, call_ns: float) -> float:
+    """ns per padded point that the single-FFT method spends beyond its three transforms
+    (padding, product, output copy): the median residual over a few 1-D and 2-D cases."""
+    backend = resolve_backend(None)
+    partial = Constants(
+        **{
+            **BUILTIN.__dict__,
+            "fft_table": table,
+            "fft_pass_ns": 0.0,
+            "fft_call_ns": call_ns,
+            "_memo": {},
+        }
+    )
+    residuals = []
+    for n, m in (
+        ((100_000,), (5000,)),
+        ((1_000_000,), (50_000,)),
+        ((256, 256), (3, 3)),
+        ((1024, 1024), (31, 31)),
+    ):
+        spec = _spec(n, m, "float64")
+        lengths = fast_lengths(spec, backend, real=True)
+        size = math.prod(lengths)
+        seconds = _median_time(
+            functools.partial(fft_convolve, spec.in1, spec.in2, spec, backend, 1)
+        )
+        previous = _profile.active()
+        _profile.set_active(partial)
+        try:
+            predicted = fft_cost(spec, np.dtype(np.float64), lengths, backend)
+        finally:
+            _profile.set_active(previous)
+        residuals.append((seconds * 1e9 - predicted) / size)
+    return round(max(statistics.median(residuals), 0.0), 3)
+
+
 def measure(backends: tuple[str, ...] = BACKENDS) -> Constants:
     """Measure every constant of the cost model on this machine (no saving)."""
     d1, d1_out, d1_small = _direct_1d()
@@ -194,6 +230,7 @@ def measure(backends: tuple[str, ...] = BACKENDS) -> Constants:
     tiny = _spec((32,), (4,), "float64")
     pyfftw_or_default = resolve_backend(None)
     call = _median_time(lambda: fft_convolve(tiny.in1, tiny.in2, tiny, pyfftw_or_default, 1))
+    fft_table = _transform_table(backends)
     return Constants(
         direct_1d_ns=d1,
         direct_1d_out_ns=d1_out,
@@ -201,7 +238,8 @@ def measure(backends: tuple[str, ...] = BACKENDS) -> Constants:
         direct_nd_ns=dnd,
         direct_nd_step_ns=step,
         fft_call_ns=round(call * 1e9, -2),
-        fft_table=_transform_table(backends),
+        fft_pass_ns=_fft_pass(fft_table, round(call * 1e9, -2)),
+        fft_table=fft_table,
         # numpy's backend is rarely used for speed: its overlap-add cost is estimated
         # from its transform table, which saves a third of the calibration time.
         oa_table=_oa_table(tuple(b for b in backends if b != "numpy")),

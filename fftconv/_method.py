@@ -48,6 +48,8 @@ BUILTIN = Constants(
     direct_nd_step_ns=3570.0,
     # Fixed cost of one FFT-method call (plan lookup, aligned allocations).
     fft_call_ns=20700.0,
+    # Single FFT, per padded point beyond the transforms (padding, product, copy).
+    fft_pass_ns=2.638,
     fft_table=BUILTIN_FFT_TABLE,
     oa_table=BUILTIN_OA_TABLE,
 )
@@ -132,8 +134,9 @@ def fft_cost(spec: ConvSpec, dtype: np.dtype, lengths: Sequence[int], backend: F
     size = math.prod(lengths)
     b1, b2 = _batch(spec.in1.shape, spec.axes), _batch(spec.in2.shape, spec.axes)
     bout = _batch(spec.out_shape, spec.axes)
+    c = _profile.active()
     one = transform_ns(size, dtype, backend, len(spec.axes))
-    return (b1 + b2 + bout) * one + _profile.active().fft_call_ns
+    return (b1 + b2 + bout) * one + c.fft_pass_ns * size * max(b1, bout) + c.fft_call_ns
 
 
 def fft_lower_bound(spec: ConvSpec, dtype: np.dtype, backend: FFTBackend) -> float:

@@ -45,6 +45,9 @@ class Constants:
     direct_nd_ns: dict[str, float]
     direct_nd_step_ns: float
     fft_call_ns: float
+    # Single-FFT method, per point of the padded transform: padding, the spectrum
+    # product and the output copy, beyond the transforms themselves.
+    fft_pass_ns: float
     fft_table: FFTTable = field(default_factory=dict)
     # Overlap-add, per backend and dtype: rows of (log2 of all blocks' points, ns per unit
     # of block work nblocks * L * log2(L)), measured end to end (transforms, padding,
@@ -192,7 +195,7 @@ def _table_from_json(raw: dict[str, dict[str, list[list[float]]]]) -> FFTTable:
 
 def _check(c: Constants) -> None:
     """Reject profiles whose numbers would break the cost model."""
-    numbers = [c.direct_1d_out_ns, c.direct_nd_step_ns, c.fft_call_ns]
+    numbers = [c.direct_1d_out_ns, c.direct_nd_step_ns, c.fft_call_ns, c.fft_pass_ns]
     for d in (c.direct_1d_ns, c.direct_1d_small_ns, c.direct_nd_ns):
         numbers += list(d.values())
     for kinds in [*c.fft_table.values(), *c.oa_table.values()]:

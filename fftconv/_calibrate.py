@@ -127,64 +127,55 @@ def _transform_seconds(backend: FFTBackend, dtype: str, shape: tuple[int, ...]) 
     return _median_time(lambda: inverse(forward(x, lengths, axes, 1), lengths, axes, 1)) / 2
 
 
-def _transform_table(backends: tuple[str, ...]) -> FFTTable:
-    """Per backend, dtype and 1-D/N-D: ns per points*log2(points) of one transform."""
+def _table(
+    backends: tuple[str, ...],
+    rows_for: Callable[[FFTBackend, str, int], tuple[tuple[float, float], ...]],
+) -> FFTTable:
+    """A table over the importable `backends`, the FFT dtypes and 1-D/2-D."""
     table: FFTTable = {}
     for name in backends:
         try:
             backend = resolve_backend(name)
         except ImportError:
             continue
-        kinds: dict[str, tuple[tuple[float, float], ...]] = {}
-        for dtype in _FFT_DTYPES:
-            for ndim in (1, 2):
-                rows = []
-                for k in _LADDER:
-                    shape = (2 ** (k // ndim),) * ndim
-                    points = math.prod(shape)
-                    per = _transform_seconds(backend, dtype, shape) * 1e9
-                    rows.append((math.log2(points), round(per / (points * math.log2(points)), 4)))
-                kinds[fft_key(np.dtype(dtype), ndim)] = tuple(rows)
-        table[name] = kinds
+        table[name] = {
+            fft_key(np.dtype(dtype), ndim): rows_for(backend, dtype, ndim)
+            for dtype in _FFT_DTYPES
+            for ndim in (1, 2)
+        }
     return table
 
 
-def _oa_table(backends: tuple[str, ...]) -> FFTTable:
-    """Per backend and dtype: overlap-add ns per unit of block work nblocks*L*log2(L),
-    measured end to end on signals whose blocks hold 2**14 ... 2**22 points in all."""
-    table: FFTTable = {}
-    for name in backends:
-        try:
-            backend = resolve_backend(name)
-        except ImportError:
-            continue
-        kinds: dict[str, tuple[tuple[float, float], ...]] = {}
-        for dtype in _FFT_DTYPES:
-            for ndim, kernel in ((1, (255,)), (2, (15, 15))):
-                rows = []
-                for k in (14, 16, 18, 20, 22):
-                    shape = (2 ** (k // ndim),) * ndim
-                    spec = _spec(shape, kernel, dtype)
-                    plan = oa_plan(spec, backend, real=np.dtype(dtype).kind != "c")
-                    nblocks = math.prod(-(-n // b) for n, b in zip(shape, plan.blocks, strict=True))
-                    size = math.prod(plan.lengths)
-                    seconds = _median_time(
-                        functools.partial(
-                            oa_convolve,
-                            spec.in1,
-                            spec.in2,
-                            spec,
-                            plan.blocks,
-                            plan.lengths,
-                            backend,
-                            1,
-                        )
-                    )
-                    work = nblocks * size * math.log2(size)
-                    rows.append((math.log2(nblocks * size), round(seconds * 1e9 / work, 4)))
-                kinds[fft_key(np.dtype(dtype), ndim)] = tuple(sorted(rows))
-        table[name] = kinds
-    return table
+def _transform_rows(backend: FFTBackend, dtype: str, ndim: int) -> tuple[tuple[float, float], ...]:
+    """(log2 points, ns per points*log2(points) of one transform) on the size ladder."""
+    rows = []
+    for k in _LADDER:
+        shape = (2 ** (k // ndim),) * ndim
+        points = math.prod(shape)
+        ns = _transform_seconds(backend, dtype, shape) * 1e9
+        rows.append((math.log2(points), round(ns / (points * math.log2(points)), 4)))
+    return tuple(rows)
+
+
+def _oa_rows(backend: FFTBackend, dtype: str, ndim: int) -> tuple[tuple[float, float], ...]:
+    """(log2 points of all blocks, overlap-add ns per unit of block work nblocks*L*log2 L),
+    end to end, on signals whose blocks hold 2**14 ... 2**22 points in all."""
+    kernel = (255,) if ndim == 1 else (15, 15)
+    rows = []
+    for k in (14, 16, 18, 20, 22):
+        shape = (2 ** (k // ndim),) * ndim
+        spec = _spec(shape, kernel, dtype)
+        plan = oa_plan(spec, backend, real=np.dtype(dtype).kind != "c")
+        nblocks = math.prod(-(-n // b) for n, b in zip(shape, plan.blocks, strict=True))
+        size = math.prod(plan.lengths)
+        seconds = _median_time(
+            functools.partial(
+                oa_convolve, spec.in1, spec.in2, spec, plan.blocks, plan.lengths, backend, 1
+            )
+        )
+        work = nblocks * size * math.log2(size)
+        rows.append((math.log2(nblocks * size), round(seconds * 1e9 / work, 4)))
+    return tuple(sorted(rows))
 
 
 def _fft_pass(table: FFTTable, call_ns: float) -> float:
@@ -230,7 +221,7 @@ def measure(backends: tuple[str, ...] = BACKENDS) -> Constants:
     tiny = _spec((32,), (4,), "float64")
     pyfftw_or_default = resolve_backend(None)
     call = _median_time(lambda: fft_convolve(tiny.in1, tiny.in2, tiny, pyfftw_or_default, 1))
-    fft_table = _transform_table(backends)
+    fft_table = _table(backends, _transform_rows)
     return Constants(
         direct_1d_ns=d1,
         direct_1d_out_ns=d1_out,
@@ -242,7 +233,7 @@ def measure(backends: tuple[str, ...] = BACKENDS) -> Constants:
         fft_table=fft_table,
         # numpy's backend is rarely used for speed: its overlap-add cost is estimated
         # from its transform table, which saves a third of the calibration time.
-        oa_table=_oa_table(tuple(b for b in backends if b != "numpy")),
+        oa_table=_table(tuple(b for b in backends if b != "numpy"), _oa_rows),
         source="measured",
     )
 

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._backends import BackendName, get_backend, resolve_backend
+from ._direct import numpy_1d
 from ._dispatch import choice_key, remembered_choice, run
 from ._spec import KINDS, METHODS, Kind, Method, Mode, as_input_array, choice, make_spec
 
@@ -71,12 +72,8 @@ def _plain_1d(
             return None
     elif method != "direct":
         return None
-    n, m = in1.shape[0], in2.shape[0]
     g = in2 if kind == "convolve" else in2[::-1]  # real: correlation = convolution, flipped
-    if mode == "valid" or (mode == "same" and n >= m):
-        return np.convolve(in1, g, mode=mode)  # numpy's windows are scipy's here
-    full = np.convolve(in1, g)
-    return full if mode == "full" else full[(m - 1) // 2 : (m - 1) // 2 + n]
+    return numpy_1d(in1, g, cast(Mode, mode))
 
 
 def convolve(

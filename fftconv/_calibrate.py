@@ -7,6 +7,7 @@ The whole run takes well under a minute on two cores.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import statistics
@@ -276,12 +277,6 @@ def calibrate(*, save: bool = True, path: str | Path | None = None) -> Constants
     constants = measure()
     if save:
         written = _profile.save(constants, Path(path) if path is not None else None)
-        constants = _replace_source(constants, str(written))
+        constants = dataclasses.replace(constants, source=str(written))
     _profile.set_active(constants)
     return constants
-
-
-def _replace_source(c: Constants, source: str) -> Constants:
-    import dataclasses
-
-    return dataclasses.replace(c, source=source)

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._spec import ConvSpec
+from ._spec import ConvSpec, Mode, mode_window
 
 
 def convolution_kernel(h: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -37,7 +37,7 @@ def direct_convolve(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """The mode window of the linear result by the direct sum, in the dtype of x and h."""
     g = convolution_kernel(h, spec)
     if x.ndim == 1 and not _complex_nonfinite(x, g):
-        return _numpy_1d(x, g, spec)
+        return numpy_1d(x, g, spec.mode)
     return _shifted_slices(x, g, spec)
 
 
@@ -50,12 +50,14 @@ def _complex_nonfinite(x: np.ndarray, g: np.ndarray) -> bool:
     return not (np.isfinite(x).all() and np.isfinite(g).all())
 
 
-def _numpy_1d(x: np.ndarray, g: np.ndarray, spec: ConvSpec) -> np.ndarray:
+def numpy_1d(x: np.ndarray, g: np.ndarray, mode: Mode) -> np.ndarray:
+    """The `mode` window of the 1-D convolution of `x` and `g` by `numpy.convolve`."""
     n, m = x.shape[0], g.shape[0]
     # numpy's 'valid' is scipy's; numpy's 'same' is scipy's only when n >= m.
-    if spec.mode == "valid" or (spec.mode == "same" and n >= m):
-        return np.convolve(x, g, mode=spec.mode)
-    return np.convolve(x, g, mode="full")[spec.window()]
+    if mode == "valid" or (mode == "same" and n >= m):
+        return np.convolve(x, g, mode=mode)
+    start, length = mode_window(n, m, mode)
+    return np.convolve(x, g, mode="full")[start : start + length]
 
 
 def _shifted_slices(x: np.ndarray, g: np.ndarray, spec: ConvSpec) -> np.ndarray:

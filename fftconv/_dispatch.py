@@ -132,9 +132,9 @@ def _transform_points(spec: ConvSpec) -> int:
 def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np.ndarray:
     """The result of `spec` by `method` ('auto', 'direct', 'fft' or 'oa')."""
     if 0 in spec.out_shape:
-        _method.resolve_workers(workers, 0)  # still validate the argument
+        _method.resolve_workers(workers)  # still validate the argument
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
-    threads = _method.resolve_workers(workers, _transform_points(spec))
+    threads = _method.resolve_workers(workers)
     # One exactness plan per integer call (it may scan the inputs once).
     exact = plan_exact(spec, _transform_points(spec)) if spec.is_integer else None
     if method == "auto":

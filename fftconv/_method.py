@@ -55,7 +55,7 @@ BUILTIN = Constants(
 )
 
 
-def default_workers(points: int) -> int:
+def default_workers() -> int:
     """FFT threads when ``workers=None``: one.
 
     Measured here (2 cores, 2026-11-25): with the other core busy, 2 FFTW threads were 4x
@@ -66,10 +66,10 @@ def default_workers(points: int) -> int:
     return 1
 
 
-def resolve_workers(workers: object, points: int) -> int:
+def resolve_workers(workers: object) -> int:
     """Validate a ``workers=`` argument (scipy.fft's convention) and return a count."""
     if workers is None:
-        return default_workers(points)
+        return default_workers()
     if isinstance(workers, (bool, np.bool_)) or not isinstance(workers, (int, np.integer)):
         raise TypeError(f"workers must be an int or None; got {workers!r}")
     cpus = os.cpu_count() or 1
@@ -184,9 +184,7 @@ def oa_cost(
     if speed is None:  # no overlap-add measurements: two transforms per block
         speed = 2 * _per_point_log(nblocks * size, dtype, backend, ndim)
     return (
-        max(b1, bout) * work * speed
-        + b2 * transform_ns(size, dtype, backend, ndim)
-        + (c.fft_call_ns)
+        max(b1, bout) * work * speed + b2 * transform_ns(size, dtype, backend, ndim) + c.fft_call_ns
     )
 
 

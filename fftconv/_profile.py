@@ -27,7 +27,6 @@ import scipy
 
 SCHEMA = 1
 PROFILE_NAME = "profile.json"
-WISDOM_NAME = "fftw_wisdom.json"
 
 # Transform-cost table: backend -> "<dtype key>/<1 or n>" -> ((log2 points, ns), ...) where
 # ns is the time of one transform divided by points * log2(points), measured through the
@@ -116,7 +115,7 @@ def fingerprint() -> dict[str, Any]:
 
 
 def cache_dir() -> Path:
-    """The directory for the profile and FFTW wisdom: ``$FFTCONV_CACHE_DIR``, else the
+    """The directory for the calibration profile: ``$FFTCONV_CACHE_DIR``, else the
     platform's user cache directory (``$XDG_CACHE_HOME`` or ``~/.cache`` on Linux)."""
     override = os.environ.get("FFTCONV_CACHE_DIR")
     if override:

@@ -52,6 +52,8 @@ def choice(value: object, name: str, allowed: Sequence[str]) -> Any:
 def as_input_array(value: object, name: str) -> np.ndarray:
     """Convert an array-like argument to an ndarray the engines accept, without copying
     when it is already one; reject what would lose information or has no arithmetic."""
+    if _is_ready(value):
+        return value  # already converted (the public functions convert before make_spec)
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(
             f"{name} is a masked array; fftconv does not honour masks and would silently "
@@ -174,9 +176,8 @@ def make_spec(
 ) -> ConvSpec:
     """Validate a call and return its spec. 0-d inputs are the caller's business."""
     mode = cast(Mode, choice(mode, "mode", MODES))
-    # Callers that already converted pass native ndarrays: no second conversion.
-    a1 = in1 if _is_ready(in1) else as_input_array(in1, "in1")
-    a2 = in2 if _is_ready(in2) else as_input_array(in2, "in2")
+    a1 = as_input_array(in1, "in1")
+    a2 = as_input_array(in2, "in2")
     if a1.ndim != a2.ndim:
         raise ValueError(
             f"in1 and in2 must have the same number of dimensions; got in1.ndim={a1.ndim} "

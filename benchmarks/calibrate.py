@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import pprint
+import subprocess
 import time
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def main() -> None:
         "direct_nd_ns",
         "direct_nd_step_ns",
         "fft_call_ns",
+        "fft_pass_ns",
     ):
         print(f"{name}={getattr(c, name)!r},")
     table = pprint.pformat(c.fft_table, width=96, compact=True)
@@ -50,6 +52,8 @@ def main() -> None:
             f"BUILTIN_FFT_TABLE: FFTTable = {table}\n\n"
             f"BUILTIN_OA_TABLE: FFTTable = {oa_table}\n"
         )
+        # pprint's layout is not the project's: let the formatter own it.
+        subprocess.run(["ruff", "format", "-q", str(TABLE_MODULE)], check=False)
         print(f"# wrote {TABLE_MODULE}")
     else:
         print(f"BUILTIN_FFT_TABLE = {table}")

@@ -110,9 +110,10 @@ def convolve(
         Axes to convolve along (default: all). The other axes broadcast, as in
         `scipy.signal.fftconvolve`, so a batch of signals is one call.
     workers : int, optional
-        FFT threads. Default None: one thread (extra threads slow transforms down badly
-        when the other cores are busy; pass ``workers=-1`` for all cores on an idle
-        machine). Negative values count back from the number of cores (-1: all).
+        FFT threads. Default None: one thread for transforms under 2**17 points, and
+        for larger ones one plus every core that is idle at the moment of the call
+        (threads on busy cores slow a transform down). Negative values count back from
+        the number of cores (-1: all).
     backend : {'pyfftw', 'scipy', 'numpy'}, optional
         FFT library for this call. Default None: the current one (`get_backend`).
 

@@ -53,8 +53,8 @@ def _complex_nonfinite(x: np.ndarray, g: np.ndarray) -> bool:
 def numpy_1d(x: np.ndarray, g: np.ndarray, mode: Mode) -> np.ndarray:
     """The `mode` window of the 1-D convolution of `x` and `g` by `numpy.convolve`."""
     n, m = x.shape[0], g.shape[0]
-    # numpy's 'valid' is scipy's; numpy's 'same' is scipy's only when n >= m.
-    if mode == "valid" or (mode == "same" and n >= m):
+    # numpy's 'full' and 'valid' are scipy's; numpy's 'same' is scipy's only when n >= m.
+    if mode != "same" or n >= m:
         return np.convolve(x, g, mode=mode)
     start, length = mode_window(n, m, mode)
     return np.convolve(x, g, mode="full")[start : start + length]

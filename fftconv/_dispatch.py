@@ -52,9 +52,14 @@ _CHOICES_LOCK = threading.Lock()
 
 
 def choose(
-    spec: ConvSpec, backend: FFTBackend, *, quick: bool = False, exact: ExactPlan | None = None
+    spec: ConvSpec,
+    backend: FFTBackend,
+    *,
+    quick: bool = False,
+    exact: ExactPlan | None = None,
+    threads: int = 1,
 ) -> Choice:
-    """What ``method='auto'`` runs for `spec`.
+    """What ``method='auto'`` runs for `spec` with the FFT methods on `threads` threads.
 
     ``quick``: skip costing the FFT methods when the direct sum is clearly cheaper (the
     choice is the same, the costs partial). ``exact``: the integer plan, if already made.
@@ -70,11 +75,12 @@ def choose(
             spec.axes,
             backend.name,
             quick,
+            threads,
         )
         found = remembered_choice(key)
         if found is not None:
             return found
-    choice = _choose(spec, backend, quick, exact)
+    choice = _choose(spec, backend, quick, exact, threads)
     if key is not None:
         with _CHOICES_LOCK:
             _CHOICES[key] = choice
@@ -92,35 +98,41 @@ def choice_key(
     axes: tuple[int, ...],
     backend: str,
     quick: bool,
+    threads: int = 1,
 ) -> tuple[object, ...]:
     """What a floating-point choice depends on (the profile through its generation)."""
     return (
         in1.shape,
         in2.shape,
-        in1.dtype.str,
-        in2.dtype.str,
-        result_dtype.str,
+        in1.dtype,
+        in2.dtype,
+        result_dtype,
         kind,
         mode,
         axes,
         backend,
         _profile.generation(),
         quick,
+        threads,
     )
 
 
 def remembered_choice(key: tuple[object, ...]) -> Choice | None:
-    with _CHOICES_LOCK:
-        return _CHOICES.get(key)
+    # A single dict lookup is atomic under the GIL; writers hold the lock.
+    return _CHOICES.get(key)
 
 
-def _choose(spec: ConvSpec, backend: FFTBackend, quick: bool, exact: ExactPlan | None) -> Choice:
+def _choose(
+    spec: ConvSpec, backend: FFTBackend, quick: bool, exact: ExactPlan | None, threads: int
+) -> Choice:
     dtype = compute_dtype(spec)
     fft_allowed = True
     if spec.is_integer:
         exact = exact or plan_exact(spec, _transform_points(spec))
         fft_allowed = exact.fft_exact
-    costs = _method.predicted_costs(spec, dtype, backend, fft_allowed=fft_allowed, quick=quick)
+    costs = _method.predicted_costs(
+        spec, dtype, backend, fft_allowed=fft_allowed, quick=quick, threads=threads
+    )
     return Choice(cast(Method, _method.fastest(costs)), costs)
 
 
@@ -134,11 +146,16 @@ def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np
     if 0 in spec.out_shape:
         _method.resolve_workers(workers)  # still validate the argument
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
-    threads = _method.resolve_workers(workers)
+    points = _transform_points(spec)
+    threads = _method.resolve_workers(workers, math.prod(spec.full_shape))
     # One exactness plan per integer call (it may scan the inputs once).
-    exact = plan_exact(spec, _transform_points(spec)) if spec.is_integer else None
+    exact = plan_exact(spec, points) if spec.is_integer else None
     if method == "auto":
-        method = choose(spec, backend, quick=True, exact=exact).method
+        # With workers=None the choice assumes one thread, so that it does not depend on
+        # the machine's load at the instant of the call (idle cores only make the FFT
+        # methods faster than predicted).
+        planned = 1 if workers is None else threads
+        method = choose(spec, backend, quick=True, exact=exact, threads=planned).method
     # NaN and inf in the inputs give NaN/inf outputs by definition (inf * 0 = NaN):
     # that is the answer, not a numerical accident worth a warning.
     with np.errstate(invalid="ignore", over="ignore"):

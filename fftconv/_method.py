@@ -39,37 +39,70 @@ FALLBACK_TRANSFORM_NS = 0.25
 
 BUILTIN = Constants(
     # numpy.convolve per multiply-add, plus per output (one dot-product call each).
-    direct_1d_ns={"f4": 0.0295, "f8": 0.0691, "c8": 0.0728, "c16": 0.1298, "i8": 0.3565, "O": 60.0},
-    direct_1d_out_ns=6.84,
+    direct_1d_ns={"f4": 0.0268, "f8": 0.0583, "c8": 0.0756, "c16": 0.138, "i8": 0.3713, "O": 60.0},
+    direct_1d_out_ns=7.29,
     # numpy.convolve's unrolled loop for kernels of up to 8 taps, per multiply-add.
-    direct_1d_small_ns={"f4": 0.1476, "f8": 0.1339},
+    direct_1d_small_ns={"f4": 0.1465, "f8": 0.1378},
     # Sum of shifted slices: per multiply-add, and per slice (Python loop overhead).
-    direct_nd_ns={"f4": 0.2767, "f8": 0.7657, "c8": 0.568, "c16": 1.3844, "i8": 0.571, "O": 80.0},
-    direct_nd_step_ns=3570.0,
-    # Fixed cost of one FFT-method call (plan lookup, aligned allocations).
-    fft_call_ns=20700.0,
-    # Single FFT, per padded point beyond the transforms (padding, product, copy).
-    fft_pass_ns=2.638,
+    direct_nd_ns={"f4": 0.2966, "f8": 0.8012, "c8": 0.6076, "c16": 1.466, "i8": 0.6073, "O": 80.0},
+    direct_nd_step_ns=3740.0,
+    # Fixed cost of one FFT-method call through the public function (validation, the
+    # non-finite scan, cached plan lookup, kernel flip, output copy).
+    fft_call_ns=13500.0,
+    # Single FFT, per padded point beyond the transform table (input and output copies).
+    fft_pass_ns=0.211,
     fft_table=BUILTIN_FFT_TABLE,
     oa_table=BUILTIN_OA_TABLE,
 )
 
 
-def default_workers() -> int:
-    """FFT threads when ``workers=None``: one.
+# With ``workers=None``, transforms smaller than this run on one thread.
+# Measured here (2 cores, idle second core): 2 FFTW threads gained 1.4x (one 10**6-point
+# transform) to 2.1x (overlap-add of 10**6 samples) and 1.7x on 1024² and 4096² images,
+# and nothing at 10**5 points, where a transform is too short to split.
+THREAD_MIN_POINTS = 1 << 17
+# Speed-up per extra thread on transforms above THREAD_MIN_POINTS (same measurements:
+# 2 threads were 1.65x as fast as one, on the median).
+THREAD_GAIN = 0.65
 
-    Measured here (2 cores, 2026-11-25): with the other core busy, 2 FFTW threads were 4x
-    (66,000 points) to 17x (546 x 546) *slower* than one, because each transform waits
-    for a thread that cannot run; on an idle machine they gained at most 1.6x. A library
-    call cannot know whether the machine is idle, so threads are opt-in (``workers=-1``).
+
+def idle_cores() -> int:
+    """Cores with nothing to run at this instant (Linux: from /proc/loadavg's count of
+    runnable threads, this one included); 0 where that cannot be read."""
+    try:
+        with open("/proc/loadavg") as f:
+            runnable = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(0, usable_cpus() - runnable)
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers(points: int = 0) -> int:
+    """FFT threads when ``workers=None``: one, plus every idle core for transforms of at
+    least `THREAD_MIN_POINTS` points.
+
+    Why only idle cores: measured here with the other core busy, 2 FFTW threads were up
+    to 1.9x *slower* than one (each transform waits for a thread that cannot run). The
+    count of runnable threads is read at each call (~10 us, only for large transforms),
+    so a busy machine gets one thread and an idle one all of its cores.
     """
-    return 1
+    if points < THREAD_MIN_POINTS:
+        return 1
+    return 1 + idle_cores()
 
 
-def resolve_workers(workers: object) -> int:
-    """Validate a ``workers=`` argument (scipy.fft's convention) and return a count."""
+def resolve_workers(workers: object, points: int = 0) -> int:
+    """Validate a ``workers=`` argument (scipy.fft's convention) and return a count;
+    None means `default_workers` for transforms of `points` points."""
     if workers is None:
-        return default_workers()
+        return default_workers(points)
     if isinstance(workers, (bool, np.bool_)) or not isinstance(workers, (int, np.integer)):
         raise TypeError(f"workers must be an int or None; got {workers!r}")
     cpus = os.cpu_count() or 1
@@ -79,6 +112,13 @@ def resolve_workers(workers: object) -> int:
             f"{cpus} available cores (-1 = all), or None; got {workers}"
         )
     return int(workers) if workers > 0 else cpus + 1 + int(workers)
+
+
+def thread_speedup(points: int, threads: int) -> float:
+    """How much faster `threads` threads transform `points` points than one."""
+    if threads <= 1 or points < THREAD_MIN_POINTS:
+        return 1.0
+    return 1.0 + THREAD_GAIN * (threads - 1)
 
 
 def _dtype_key(dtype: np.dtype) -> str:
@@ -120,22 +160,31 @@ def _per_point_log(points: int, dtype: np.dtype, backend: FFTBackend, ndim: int)
     return per
 
 
-def transform_ns(points: int, dtype: np.dtype, backend: FFTBackend, ndim: int) -> float:
+def transform_ns(
+    points: int, dtype: np.dtype, backend: FFTBackend, ndim: int, threads: int = 1
+) -> float:
     """Predicted ns of one transform of `points` points (`ndim` transformed axes)."""
-    return _per_point_log(points, dtype, backend, ndim) * points * math.log2(max(points, 2))
+    one = _per_point_log(points, dtype, backend, ndim) * points * math.log2(max(points, 2))
+    return one / thread_speedup(points, threads)
 
 
 def _batch(shape: Sequence[int], axes: Sequence[int]) -> int:
     return math.prod(n for a, n in enumerate(shape) if a not in axes)
 
 
-def fft_cost(spec: ConvSpec, dtype: np.dtype, lengths: Sequence[int], backend: FFTBackend) -> float:
+def fft_cost(
+    spec: ConvSpec,
+    dtype: np.dtype,
+    lengths: Sequence[int],
+    backend: FFTBackend,
+    threads: int = 1,
+) -> float:
     """Predicted ns of one padded transform of each input and one inverse."""
     size = math.prod(lengths)
     b1, b2 = _batch(spec.in1.shape, spec.axes), _batch(spec.in2.shape, spec.axes)
     bout = _batch(spec.out_shape, spec.axes)
     c = _profile.active()
-    one = transform_ns(size, dtype, backend, len(spec.axes))
+    one = transform_ns(size, dtype, backend, len(spec.axes), threads)
     return (b1 + b2 + bout) * one + c.fft_pass_ns * size * max(b1, bout) + c.fft_call_ns
 
 
@@ -166,6 +215,7 @@ def oa_cost(
     blocks: Sequence[int],
     lengths: Sequence[int],
     backend: FFTBackend,
+    threads: int = 1,
 ) -> float:
     """Predicted ns of overlap-add with the given block sizes and transform lengths.
 
@@ -183,8 +233,11 @@ def oa_cost(
     speed = c.oa_ns(backend.name, fft_key(dtype, ndim), nblocks * size * max(b1, bout))
     if speed is None:  # no overlap-add measurements: two transforms per block
         speed = 2 * _per_point_log(nblocks * size, dtype, backend, ndim)
+    speed /= thread_speedup(nblocks * size, threads)
     return (
-        max(b1, bout) * work * speed + b2 * transform_ns(size, dtype, backend, ndim) + c.fft_call_ns
+        max(b1, bout) * work * speed
+        + b2 * transform_ns(size, dtype, backend, ndim, threads)
+        + c.fft_call_ns
     )
 
 
@@ -250,8 +303,10 @@ def predicted_costs(
     *,
     fft_allowed: bool = True,
     quick: bool = False,
+    threads: int = 1,
 ) -> dict[str, float]:
-    """Predicted ns of every method for `spec` computed in `dtype`.
+    """Predicted ns of every method for `spec` computed in `dtype`, the FFT methods on
+    `threads` threads (the direct sum runs on one).
 
     With ``quick=True`` the FFT methods are not costed when the direct sum is predicted
     to be cheaper than `fft_lower_bound` (saves the block-size search on the small calls
@@ -266,10 +321,10 @@ def predicted_costs(
             backend.next_fast_len(spec.in1.shape[a] + spec.in2.shape[a] - 1, real)
             for a in spec.axes
         ]
-        costs["fft"] = fft_cost(spec, dtype, lengths, backend)
+        costs["fft"] = fft_cost(spec, dtype, lengths, backend, threads)
         plan = oa_plan(spec, backend, real)
         if any(b < spec.in1.shape[a] for a, b in zip(spec.axes, plan.blocks, strict=True)):
-            costs["oa"] = oa_cost(spec, dtype, plan.blocks, plan.lengths, backend)
+            costs["oa"] = oa_cost(spec, dtype, plan.blocks, plan.lengths, backend, threads)
     return costs
 
 

@@ -9,9 +9,7 @@ axis so that the whole method is a handful of vectorised array operations:
     x  (..., N, ...)  --pad+reshape-->  (..., nb, B, ...)  --FFT over B, times H-->
     (..., nb, L, ...)  --inverse, overlap-add nb blocks-->  (..., nb*B + M - 1, ...)
 
-For a correlation the kernel spectrum is conjugated (SPEC.md §2); each block's circular
-result then holds its negative lags at the end, and they are rotated to the front before
-the blocks are added.
+A correlation is the convolution with ``conj(flip(h))``, as in the single-FFT method.
 """
 
 from __future__ import annotations
@@ -21,7 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._backends import FFTBackend
-from ._fft import spectral_product
+from ._direct import convolution_kernel
+from ._fft import scaled_copy
 from ._spec import ConvSpec
 
 
@@ -57,18 +56,17 @@ def oa_convolve(
             block_shape.append(x.shape[a])
             kernel_shape.append(h.shape[a])
     xb = np.pad(x, pad).reshape(block_shape)
-    hb = h.reshape(kernel_shape)
+    hb = convolution_kernel(h, spec).reshape(kernel_shape)
     fft_axes = [p + 1 for p in positions]
-    y = spectral_product(xb, hb, spec.kind, fft_axes, lengths, backend, workers)
+    y, scale = backend.circular_convolve(xb, hb, lengths, fft_axes, workers)
 
     # Overlap-add from the last convolved axis back, so earlier positions stay valid.
     for i in reversed(range(len(spec.axes))):
         a = spec.axes[i]
         m = h.shape[a]
-        offset = m - 1 if spec.kind == "correlate" else 0
-        y = _overlap_add_axis(y, positions[i], blocks[i], m, offset)
+        y = _overlap_add_axis(y, positions[i], blocks[i], m)
         y = _take(y, positions[i], 0, x.shape[a] + m - 1)
-    return np.array(y[spec.window()], order="C", copy=True)
+    return scaled_copy(y[spec.window()], scale)
 
 
 def _take(y: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
@@ -77,18 +75,9 @@ def _take(y: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
     return y[tuple(index)]
 
 
-def _overlap_add_axis(y: np.ndarray, p: int, block: int, m: int, offset: int) -> np.ndarray:
+def _overlap_add_axis(y: np.ndarray, p: int, block: int, m: int) -> np.ndarray:
     """Merge axes (p: blocks, p+1: circular block results) into one linear axis."""
-    period = y.shape[p + 1]
-    span = block + m - 1  # linear length of one block's result
-    if offset:
-        # Circular index (j - offset) mod period holds linear position j of the block.
-        y = np.concatenate(
-            [_take(y, p + 1, period - offset, period), _take(y, p + 1, 0, span - offset)],
-            axis=p + 1,
-        )
-    else:
-        y = _take(y, p + 1, 0, span)
+    y = _take(y, p + 1, 0, block + m - 1)  # one block's linear result
     nb = y.shape[p]
     y = np.moveaxis(y, (p, p + 1), (-2, -1))
     if nb == 1:

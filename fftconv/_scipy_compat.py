@@ -302,10 +302,10 @@ def correlate2d(
     --------
     >>> import numpy as np
     >>> import fftconv as fc
-    >>> fc.correlate2d(np.eye(2), np.array([[1, 2], [3, 4]]))
-    array([[4., 3., 0.],
-           [2., 5., 3.],
-           [0., 2., 1.]])
+    >>> fc.correlate2d(np.eye(2, dtype=int), np.array([[1, 2], [3, 4]]))
+    array([[4, 3, 0],
+           [2, 5, 3],
+           [0, 2, 1]])
     """
     return _boundary_2d("correlate", in1, in2, mode, boundary, fillvalue)
 

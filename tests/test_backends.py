@@ -13,6 +13,7 @@ import pytest
 import scipy.fft
 
 import fftconv as fc
+from fftconv._backends import resolve_backend
 
 from ._data import BACKENDS, OPS
 from .reference import assert_matches, reference
@@ -82,6 +83,8 @@ class _Calls:
     def __init__(self, monkeypatch):
         import pyfftw
 
+        # Cached FFTW plans would serve the call without touching pyfftw's API.
+        resolve_backend("pyfftw").clear_cache()
         self.counts = {"numpy": 0, "scipy": 0, "pyfftw": 0}
         for lib, module, names in (
             ("numpy", np.fft, _TRANSFORMS),

@@ -2,8 +2,11 @@
 
 A backend transforms along given axes with zero padding to given lengths and returns a
 new array the caller owns. The inverse transforms may overwrite their input (the engines
-only pass temporaries). Backends are created lazily, so ``import fftconv`` does not import
-pyfftw, and a missing pyfftw is noticed (and warned about once) on first use.
+only pass temporaries). `FFTBackend.circular_convolve` is the whole spectral product in
+one call, so that a backend can keep its buffers and plans between calls (pyfftw does);
+`TransformProduct` builds it from the four transforms for the others. Backends are
+created lazily, so ``import fftconv`` does not import pyfftw, and a missing pyfftw is
+noticed (and warned about once) on first use.
 """
 
 from __future__ import annotations
@@ -58,6 +61,49 @@ class FFTBackend(Protocol):
     def next_fast_len(self, n: int, real: bool) -> int:
         """The smallest length >= n that this library transforms fast."""
         ...
+
+    def circular_convolve(
+        self,
+        x: np.ndarray,
+        h: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+    ) -> tuple[np.ndarray, float]:
+        """Circular convolution of `x` and `h` (same dtype, both real or both complex)
+        with period `lengths` along `axes`; other axes broadcast.
+
+        Returns ``(y, scale)``: the result is ``y * scale`` (a backend may leave the
+        inverse transform unnormalised so that the caller folds the scale into the copy
+        it makes anyway). `y` may be a buffer that the backend reuses on the next call
+        from the same thread: read it before calling again, never return it to a user.
+        """
+        ...
+
+
+class TransformProduct:
+    """`FFTBackend.circular_convolve` from the four transforms (for backends without
+    reusable buffers): transform both, multiply, invert; the result is a new array."""
+
+    def circular_convolve(
+        self: FFTBackend,
+        x: np.ndarray,
+        h: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+    ) -> tuple[np.ndarray, float]:
+        real = x.dtype.kind != "c"
+        forward = self.rfftn if real else self.fftn
+        inverse = self.irfftn if real else self.ifftn
+        xs = forward(x, lengths, axes, workers)
+        hs = forward(h, lengths, axes, workers)
+        # Multiply into a spectrum that already has the broadcast shape (both are
+        # temporaries), so no third spectrum-sized array is allocated.
+        shape = np.broadcast_shapes(xs.shape, hs.shape)
+        out = xs if xs.shape == shape else hs if hs.shape == shape else None
+        product = np.multiply(xs, hs, out=out)
+        return inverse(product, lengths, axes, workers), 1.0
 
 
 def _make_pyfftw() -> FFTBackend:

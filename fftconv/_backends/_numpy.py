@@ -12,12 +12,14 @@ from typing import Literal
 import numpy as np
 import scipy.fft
 
+from . import TransformProduct
+
 
 def _complex_of(dtype: np.dtype) -> np.dtype:
     return np.result_type(dtype, np.complex64)
 
 
-class NumpyBackend:
+class NumpyBackend(TransformProduct):
     name: Literal["numpy"] = "numpy"
 
     def rfftn(

@@ -8,8 +8,10 @@ from typing import Literal
 import numpy as np
 import scipy.fft
 
+from . import TransformProduct
 
-class ScipyBackend:
+
+class ScipyBackend(TransformProduct):
     name: Literal["scipy"] = "scipy"
 
     def rfftn(

@@ -17,6 +17,7 @@ from ._scipy_compat import (
     fftconvolve,
     oaconvolve,
 )
+from ._wisdom import fftw_effort, forget_wisdom, load_wisdom, save_wisdom
 
 __version__ = "0.1.0"
 
@@ -32,8 +33,12 @@ __all__ = [
     "correlate2d",
     "correlation_lags",
     "fftconvolve",
+    "fftw_effort",
+    "forget_wisdom",
     "get_backend",
+    "load_wisdom",
     "oaconvolve",
+    "save_wisdom",
     "set_backend",
     "__version__",
 ]

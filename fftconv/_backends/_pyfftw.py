@@ -36,6 +36,8 @@ from typing import Any, Literal
 import numpy as np
 import pyfftw
 
+from .._wisdom import planner_flag
+
 # Plans for transforms up to this many points are cached; larger ones are planned per call.
 _CACHE_MAX_POINTS = 1 << 20
 _CACHE_MAX_PLANS = 64
@@ -87,10 +89,8 @@ class CircularPlan:
         real = dtype.kind != "c"
         cdtype = np.result_type(dtype, np.complex64)
         axes = tuple(axes)
-        # Zeroed once: every call writes only the data region, and the forward plans
-        # preserve their input, so the padding stays zero.
-        self.x_in = pyfftw.zeros_aligned(_padded(x_shape, lengths, axes), dtype)
-        self.h_in = pyfftw.zeros_aligned(_padded(h_shape, lengths, axes), dtype)
+        self.x_in = pyfftw.empty_aligned(_padded(x_shape, lengths, axes), dtype)
+        self.h_in = pyfftw.empty_aligned(_padded(h_shape, lengths, axes), dtype)
         self.x_data = tuple(slice(0, n) for n in x_shape)
         self.h_data = tuple(slice(0, n) for n in h_shape)
 
@@ -129,22 +129,23 @@ class CircularPlan:
                 )
             }.values()
         )
+        effort = planner_flag()
         with _PLANNER_LOCK:
             self._plans = [
                 pyfftw.FFTW(
                     src, dst, axes=axes, direction=direction, flags=flags, threads=workers
                 ).execute
                 for src, dst, direction, flags in (
-                    (self.x_in, self.x_spectrum, "FFTW_FORWARD", ("FFTW_ESTIMATE",)),
-                    (self.h_in, self.h_spectrum, "FFTW_FORWARD", ("FFTW_ESTIMATE",)),
-                    (
-                        self.product,
-                        self.out,
-                        "FFTW_BACKWARD",
-                        ("FFTW_ESTIMATE", "FFTW_DESTROY_INPUT"),
-                    ),
+                    (self.x_in, self.x_spectrum, "FFTW_FORWARD", (effort,)),
+                    (self.h_in, self.h_spectrum, "FFTW_FORWARD", (effort,)),
+                    (self.product, self.out, "FFTW_BACKWARD", (effort, "FFTW_DESTROY_INPUT")),
                 )
             ]
+        # Zeroed once, after planning (a measuring planner scribbles on the arrays):
+        # every call writes only the data region, and the forward plans preserve their
+        # input, so the padding stays zero.
+        self.x_in[...] = 0
+        self.h_in[...] = 0
 
     def __call__(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
         """The unnormalised circular convolution (times ``1 / self.scale``), in `out`."""
@@ -189,6 +190,7 @@ class PyFFTWBackend:
             tuple(lengths),
             tuple(axes),
             workers,
+            planner_flag(),
             threading.get_ident(),
         )
         with self._cache_lock:

@@ -143,19 +143,19 @@ def _transform_points(spec: ConvSpec) -> int:
 
 def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np.ndarray:
     """The result of `spec` by `method` ('auto', 'direct', 'fft' or 'oa')."""
+    threads = _method.resolve_workers(workers)  # validated; None: one thread
     if 0 in spec.out_shape:
-        _method.resolve_workers(workers)  # still validate the argument
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
-    points = _transform_points(spec)
-    threads = _method.resolve_workers(workers, math.prod(spec.full_shape))
     # One exactness plan per integer call (it may scan the inputs once).
-    exact = plan_exact(spec, points) if spec.is_integer else None
+    exact = plan_exact(spec, _transform_points(spec)) if spec.is_integer else None
     if method == "auto":
         # With workers=None the choice assumes one thread, so that it does not depend on
         # the machine's load at the instant of the call (idle cores only make the FFT
         # methods faster than predicted).
-        planned = 1 if workers is None else threads
-        method = choose(spec, backend, quick=True, exact=exact, threads=planned).method
+        method = choose(spec, backend, quick=True, exact=exact, threads=threads).method
+    if workers is None and method != "direct":
+        # Only an FFT method looks for idle cores (a read of /proc/loadavg when large).
+        threads = _method.default_workers(math.prod(spec.full_shape))
     # NaN and inf in the inputs give NaN/inf outputs by definition (inf * 0 = NaN):
     # that is the answer, not a numerical accident worth a warning.
     with np.errstate(invalid="ignore", over="ignore"):

@@ -29,6 +29,7 @@ from . import _profile
 from ._backends import FFTBackend
 from ._builtin_table import BUILTIN_FFT_TABLE, BUILTIN_OA_TABLE
 from ._direct import direct_macs
+from ._fft import fast_lengths
 from ._profile import Constants
 from ._spec import ConvSpec
 
@@ -317,10 +318,7 @@ def predicted_costs(
         return costs
     if fft_allowed:
         real = dtype.kind != "c"
-        lengths = [
-            backend.next_fast_len(spec.in1.shape[a] + spec.in2.shape[a] - 1, real)
-            for a in spec.axes
-        ]
+        lengths = fast_lengths(spec, backend, real)
         costs["fft"] = fft_cost(spec, dtype, lengths, backend, threads)
         plan = oa_plan(spec, backend, real)
         if any(b < spec.in1.shape[a] for a, b in zip(spec.axes, plan.blocks, strict=True)):

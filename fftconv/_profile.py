@@ -20,7 +20,7 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy
@@ -129,23 +129,40 @@ def cache_dir() -> Path:
     return base / "fftconv"
 
 
-def save(constants: Constants, path: Path | None = None) -> Path:
-    """Write `constants` with this machine's fingerprint; atomically (rename)."""
-    path = path or cache_dir() / PROFILE_NAME
+class ForeignFile(ValueError):
+    """A cache file written on another machine or with other library versions."""
+
+
+def write_stamped(path: Path, schema: int, body: dict[str, Any]) -> Path:
+    """Write `body` as JSON with `schema` and this machine's fingerprint; atomically
+    (a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {
-        "schema": SCHEMA,
-        "fingerprint": fingerprint(),
-        "constants": {
-            f.name: getattr(constants, f.name)
-            for f in dataclasses.fields(constants)
-            if f.name not in ("source", "_memo")
-        },
-    }
+    data = {"schema": schema, "fingerprint": fingerprint(), **body}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1))
     tmp.replace(path)
     return path
+
+
+def read_stamped(path: Path, schema: int) -> dict[str, Any]:
+    """The JSON written by `write_stamped`; ValueError if it is not of `schema`,
+    `ForeignFile` if it was written with another fingerprint."""
+    data = json.loads(path.read_text())
+    if data.get("schema") != schema:
+        raise ValueError(f"schema {data.get('schema')!r}, expected {schema}")
+    if data.get("fingerprint") != fingerprint():
+        raise ForeignFile("saved on another machine or with other library versions")
+    return cast(dict[str, Any], data)
+
+
+def save(constants: Constants, path: Path | None = None) -> Path:
+    """Write `constants` with this machine's fingerprint; atomically (rename)."""
+    fields = {
+        f.name: getattr(constants, f.name)
+        for f in dataclasses.fields(constants)
+        if f.name not in ("source", "_memo")
+    }
+    return write_stamped(path or cache_dir() / PROFILE_NAME, SCHEMA, {"constants": fields})
 
 
 def load(path: Path | None = None) -> Constants | None:
@@ -157,24 +174,21 @@ def load(path: Path | None = None) -> Constants | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text())
-        if data.get("schema") != SCHEMA:
-            raise ValueError(f"schema {data.get('schema')!r}, expected {SCHEMA}")
-        if data.get("fingerprint") != fingerprint():
-            warnings.warn(
-                f"fftconv ignores the calibration profile {path}: it was measured on another "
-                "machine or with other library versions; using built-in constants. Run "
-                "fftconv.calibrate() to measure this one.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            return None
-        raw = data["constants"]
+        raw = read_stamped(path, SCHEMA)["constants"]
         fft_table = _table_from_json(raw.pop("fft_table"))
         oa_table = _table_from_json(raw.pop("oa_table"))
         constants = Constants(**raw, fft_table=fft_table, oa_table=oa_table, source=str(path))
         _check(constants)
         return constants
+    except ForeignFile:
+        warnings.warn(
+            f"fftconv ignores the calibration profile {path}: it was measured on another "
+            "machine or with other library versions; using built-in constants. Run "
+            "fftconv.calibrate() to measure this one.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         warnings.warn(
             f"fftconv ignores the calibration profile {path}, which cannot be used ({exc}); "

@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import contextvars
-import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,18 +108,9 @@ def save_wisdom(path: str | Path | None = None) -> Path:
     """
     import pyfftw
 
-    path = _path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {
-        "schema": SCHEMA,
-        "fingerprint": _profile.fingerprint(),
-        # FFTW's double, single and long-double wisdom strings (bytes).
-        "wisdom": [base64.b64encode(w).decode("ascii") for w in pyfftw.export_wisdom()],
-    }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    tmp.replace(path)
-    return path
+    # FFTW's double, single and long-double wisdom strings (bytes).
+    wisdom = [base64.b64encode(w).decode("ascii") for w in pyfftw.export_wisdom()]
+    return _profile.write_stamped(_path(path), SCHEMA, {"wisdom": wisdom})
 
 
 def load_wisdom(path: str | Path | None = None) -> bool:
@@ -154,11 +144,7 @@ def load_wisdom(path: str | Path | None = None) -> bool:
     if not path.exists():
         return False
     try:
-        data = json.loads(path.read_text())
-        if data.get("schema") != SCHEMA:
-            raise ValueError(f"schema {data.get('schema')!r}, expected {SCHEMA}")
-        if data.get("fingerprint") != _profile.fingerprint():
-            raise ValueError("saved on another machine or with other library versions")
+        data = _profile.read_stamped(path, SCHEMA)
         wisdom = tuple(base64.b64decode(w, validate=True) for w in data["wisdom"])
         if len(wisdom) != 3:
             raise ValueError(f"{len(wisdom)} wisdom strings, expected 3")

@@ -1,16 +1,15 @@
 """FFT backends behind one small protocol, and the per-context choice of backend.
 
-A backend transforms along given axes with zero padding to given lengths and returns a
-new array the caller owns. The inverse transforms may overwrite their input (the engines
-only pass temporaries). `FFTBackend.circular_convolve` is the whole spectral product in
-one call, so that a backend can keep its buffers and plans between calls (pyfftw does);
-`TransformProduct` builds it from the four transforms for the others. Backends are
+A backend computes the FFT engines' whole spectral product, `FFTBackend.circular_convolve`,
+in one call, so that it can keep its buffers and plans between calls (pyfftw does);
+`TransformProduct` builds it from four transforms for the others. Backends are
 created lazily, so ``import fftconv`` does not import pyfftw, and a missing pyfftw is
 noticed (and warned about once) on first use.
 """
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import contextvars
 import threading
@@ -32,30 +31,6 @@ class FFTBackend(Protocol):
     @property
     def name(self) -> BackendName:
         """The backend's name in the registry."""
-        ...
-
-    def rfftn(
-        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        """Real-to-complex transform of `x` zero-padded to `lengths` along `axes`."""
-        ...
-
-    def irfftn(
-        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        """Normalised inverse of `rfftn`; may overwrite `spectrum`."""
-        ...
-
-    def fftn(
-        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        """Complex transform of complex `x` zero-padded to `lengths` along `axes`."""
-        ...
-
-    def ifftn(
-        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        """Normalised inverse of `fftn`; may overwrite `spectrum`."""
         ...
 
     def next_fast_len(self, n: int, real: bool) -> int:
@@ -81,12 +56,40 @@ class FFTBackend(Protocol):
         ...
 
 
-class TransformProduct:
-    """`FFTBackend.circular_convolve` from the four transforms (for backends without
-    reusable buffers): transform both, multiply, invert; the result is a new array."""
+class TransformProduct(abc.ABC):
+    """`FFTBackend.circular_convolve` from four transforms (for backends without
+    reusable buffers): transform both, multiply, invert; the result is a new array.
+
+    Each transform returns a new array the caller owns; the inverses may overwrite their
+    input (only temporaries are passed).
+    """
+
+    @abc.abstractmethod
+    def rfftn(
+        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Real-to-complex transform of `x` zero-padded to `lengths` along `axes`."""
+
+    @abc.abstractmethod
+    def irfftn(
+        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Normalised inverse of `rfftn`; may overwrite `spectrum`."""
+
+    @abc.abstractmethod
+    def fftn(
+        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Complex transform of complex `x` zero-padded to `lengths` along `axes`."""
+
+    @abc.abstractmethod
+    def ifftn(
+        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
+    ) -> np.ndarray:
+        """Normalised inverse of `fftn`; may overwrite `spectrum`."""
 
     def circular_convolve(
-        self: FFTBackend,
+        self,
         x: np.ndarray,
         h: np.ndarray,
         lengths: Sequence[int],

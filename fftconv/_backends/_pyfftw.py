@@ -1,27 +1,21 @@
-"""The pyfftw backend: FFTW plans with FFTW_ESTIMATE, cached per thread.
+"""The pyfftw backend: FFTW plans with FFTW_ESTIMATE, reused per shape and thread.
 
 Why ESTIMATE: FFTW_MEASURE planning took 1 to 160 s here for sizes from 2**14 to 10**7,
 which a one-shot call must never pay. ESTIMATE plans cost well under a millisecond and
-transform within a few percent of MEASURE plans for the smooth lengths we pad to.
+transform within a few percent of MEASURE plans for the smooth lengths we pad to (measured
+plans are opt-in: `fftconv._wisdom`).
 
-Buffers: every call allocates SIMD-aligned input/output arrays that the caller then owns;
-a cached plan is re-pointed at them (``FFTW.__call__`` -> ``update_arrays``), so no result
-ever aliases a plan's internal buffer. A plan is keyed on everything it depends on, the
-calling thread included: an FFTW plan object must not execute in two threads at once.
-Only small plans are cached (planning is negligible next to a large transform, and a
-cached plan keeps its template arrays alive).
-
-`circular_convolve` (the FFT engines' whole spectral product) goes further: a
-`CircularPlan` owns zero-padded input buffers, both spectra, the output buffer and three
-plans, and is reused for every call of the same shapes from the same thread. A call then
-copies the inputs into the buffers (their padding stays zero: the forward transforms
-preserve their input), executes the plans directly (``FFTW.execute``: no array checks,
-no normalisation pass) and multiplies the spectra in place. Measured here against three
-bare transforms of the padded size, the whole call costs 1.0-1.05x at 10**4 to 10**7
-points in 1-D and 1.0-1.1x in 2-D up to 1056², where planning and allocating per call
-cost 1.3-3.5x at 10**4-10**5 points. Cached buffers are bounded by `_CACHE_MAX_BYTES`
-in all (least recently used first out); a larger problem gets a fresh plan per call,
-whose cost is small next to its transforms.
+`circular_convolve` (the FFT engines' whole spectral product) runs on a `CircularPlan`:
+zero-padded input buffers, both spectra, the output buffer and three plans, reused for
+every call of the same shapes from the same thread (an FFTW plan and its buffers must not
+be used by two threads at once). A call copies the inputs into the buffers (their padding
+stays zero: the forward transforms preserve their input), executes the plans directly
+(``FFTW.execute``: no array checks, no normalisation pass) and multiplies the spectra in
+place. Measured here against three bare transforms of the padded size, the whole call
+costs 1.0-1.05x at 10**4 to 10**7 points in 1-D and 1.0-1.1x in 2-D up to 1056², where
+planning and allocating per call cost 1.3-3.5x at 10**4-10**5 points. Cached buffers are
+bounded by `_CACHE_MAX_BYTES` in all (least recently used first out); a larger problem
+gets a fresh plan per call, whose cost is small next to its transforms.
 """
 
 from __future__ import annotations
@@ -38,9 +32,6 @@ import pyfftw
 
 from .._wisdom import planner_flag
 
-# Plans for transforms up to this many points are cached; larger ones are planned per call.
-_CACHE_MAX_POINTS = 1 << 20
-_CACHE_MAX_PLANS = 64
 # Buffers that cached CircularPlans may hold in all (per process).
 _CACHE_MAX_BYTES = 128 << 20
 # FFTW's planner is not thread-safe; executing distinct plans concurrently is.
@@ -163,7 +154,6 @@ class PyFFTWBackend:
     name: Literal["pyfftw"] = "pyfftw"
 
     def __init__(self) -> None:
-        self._plans: OrderedDict[tuple[Any, ...], pyfftw.FFTW] = OrderedDict()
         self._circular: OrderedDict[tuple[Any, ...], CircularPlan] = OrderedDict()
         self._circular_bytes = 0
         self._cache_lock = threading.Lock()
@@ -171,7 +161,6 @@ class PyFFTWBackend:
     def clear_cache(self) -> None:
         """Drop every cached plan and buffer (they are rebuilt on demand)."""
         with self._cache_lock:
-            self._plans.clear()
             self._circular.clear()
             self._circular_bytes = 0
 
@@ -212,97 +201,6 @@ class PyFFTWBackend:
                         self._circular_bytes -= old.nbytes
         return plan(x, h), plan.scale
 
-    def _execute(
-        self,
-        inp: np.ndarray,
-        out: np.ndarray,
-        axes: Sequence[int],
-        direction: str,
-        workers: int,
-    ) -> np.ndarray:
-        key = (
-            inp.shape,
-            inp.dtype.str,
-            out.shape,
-            out.dtype.str,
-            tuple(axes),
-            direction,
-            workers,
-            threading.get_ident(),
-        )
-        cacheable = inp.size <= _CACHE_MAX_POINTS
-        plan = None
-        if cacheable:
-            with self._cache_lock:
-                plan = self._plans.get(key)
-                if plan is not None:
-                    self._plans.move_to_end(key)
-        if plan is None:
-            # ESTIMATE never touches the arrays, so planning on the real buffers is safe.
-            flags = ("FFTW_ESTIMATE", "FFTW_DESTROY_INPUT")
-            with _PLANNER_LOCK:
-                plan = pyfftw.FFTW(
-                    inp, out, axes=tuple(axes), direction=direction, flags=flags, threads=workers
-                )
-            if cacheable:
-                with self._cache_lock:
-                    self._plans[key] = plan
-                    while len(self._plans) > _CACHE_MAX_PLANS:
-                        self._plans.popitem(last=False)
-            plan()  # planned on these very arrays; normalises the inverse
-            return out
-        return plan(inp, out)
-
-    def _padded_input(
-        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], dtype: np.dtype
-    ) -> np.ndarray:
-        """An aligned copy of `x` (as `dtype`) zero-padded to `lengths` along `axes`."""
-        shape = list(x.shape)
-        for a, n in zip(axes, lengths, strict=True):
-            shape[a] = n
-        buf = pyfftw.empty_aligned(tuple(shape), dtype)
-        buf[tuple(slice(0, n) for n in x.shape)] = x
-        # Zero only the padding slabs: cheaper than zeroing the whole buffer first.
-        for a, n in zip(axes, lengths, strict=True):
-            if n > x.shape[a]:
-                pad = [slice(None)] * x.ndim
-                pad[a] = slice(x.shape[a], n)
-                buf[tuple(pad)] = 0
-        return buf
-
-    def rfftn(
-        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        inp = self._padded_input(x, lengths, axes, x.dtype)
-        out_shape = list(inp.shape)
-        out_shape[axes[-1]] = lengths[-1] // 2 + 1
-        out = pyfftw.empty_aligned(tuple(out_shape), np.result_type(x.dtype, np.complex64))
-        return self._execute(inp, out, axes, "FFTW_FORWARD", workers)
-
-    def irfftn(
-        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        out_shape = list(spectrum.shape)
-        for a, n in zip(axes, lengths, strict=True):
-            out_shape[a] = n
-        out = pyfftw.empty_aligned(tuple(out_shape), spectrum.real.dtype)
-        inp = _aligned(spectrum)
-        return self._execute(inp, out, axes, "FFTW_BACKWARD", workers)
-
-    def fftn(
-        self, x: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        inp = self._padded_input(x, lengths, axes, x.dtype)
-        out = pyfftw.empty_aligned(inp.shape, inp.dtype)
-        return self._execute(inp, out, axes, "FFTW_FORWARD", workers)
-
-    def ifftn(
-        self, spectrum: np.ndarray, lengths: Sequence[int], axes: Sequence[int], workers: int
-    ) -> np.ndarray:
-        inp = _aligned(spectrum)
-        out = pyfftw.empty_aligned(inp.shape, inp.dtype)
-        return self._execute(inp, out, axes, "FFTW_BACKWARD", workers)
-
     def next_fast_len(self, n: int, real: bool) -> int:
         return _fast_len(n)
 
@@ -311,12 +209,3 @@ class PyFFTWBackend:
 def _fast_len(n: int) -> int:
     # pyfftw.next_fast_len is pure Python (~40 us a call); the cost model asks often.
     return int(pyfftw.next_fast_len(n))
-
-
-def _aligned(a: np.ndarray) -> np.ndarray:
-    """`a` itself when it is C-contiguous and SIMD-aligned, else an aligned copy."""
-    if a.flags.c_contiguous and pyfftw.is_byte_aligned(a):
-        return a
-    buf = pyfftw.empty_aligned(a.shape, a.dtype)
-    buf[...] = a
-    return buf

@@ -1,19 +1,20 @@
-"""The single-FFT method: pad, transform, multiply, invert, crop.
+"""The single-FFT method: pad, transform, multiply (or multiply by the conjugate), invert.
 
-Convolution is the inverse transform of ``X * H``. A correlation is computed as the
-convolution with ``conj(flip(h))`` (SPEC.md §2), which has the same full result; flipping
-the kernel costs one pass over the kernel, where conjugating its spectrum would cost one
-over the padded spectrum and would put the negative lags at the end of the circular
-result. With transform lengths ``L >= N + M - 1`` nothing wraps, so index ``k`` of the
-circular result is index ``k`` of the full linear result.
+Convolution is the inverse transform of ``X * H``; correlation the inverse transform of
+``X * conj(H)`` (SPEC.md §2). The inverse of ``X * conj(H)`` is the *circular*
+correlation: lag ``k`` sits at index ``k mod L``, so the negative lags are read from the
+end of the circular result (`read_window`). With ``L >= N + M - 1`` nothing wraps onto
+anything else, so the result is the linear one.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 import numpy as np
 
 from ._backends import FFTBackend
-from ._direct import convolution_kernel
 from ._spec import ConvSpec
 
 
@@ -24,14 +25,44 @@ def fast_lengths(spec: ConvSpec, backend: FFTBackend, real: bool) -> list[int]:
     ]
 
 
-def scaled_copy(y: np.ndarray, scale: float) -> np.ndarray:
-    """A new C-contiguous array holding ``y * scale`` (one pass; `y` may be a view of a
-    buffer the backend reuses, and the result never keeps it alive)."""
-    out = np.empty(y.shape, dtype=y.dtype)
-    if scale == 1.0:
-        np.copyto(out, y)
-    else:
-        np.multiply(y, scale, out=out)
+def circular_offsets(spec: ConvSpec) -> list[int]:
+    """Per convolved axis, the full-result index held at circular index 0: correlation
+    puts lag 0 (full index M - 1) there."""
+    if spec.kind == "correlate":
+        return [spec.in2.shape[a] - 1 for a in spec.axes]
+    return [0] * len(spec.axes)
+
+
+def read_window(
+    circ: np.ndarray,
+    spec: ConvSpec,
+    offsets: Sequence[int],
+    scale: float,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``scale`` times the mode window of a circular result, in `out` or a new array.
+
+    Full-result index ``i`` sits at circular index ``(i - offset) mod L``. A window that
+    runs over the end of the period (negative correlation lags) is copied in two pieces
+    per axis; `circ` may be a buffer the backend reuses, and the result never keeps it alive.
+    """
+    if out is None:
+        out = np.empty(spec.out_shape, dtype=circ.dtype)
+    pieces: list[list[tuple[slice, slice]]] = [[(slice(None), slice(None))]] * circ.ndim
+    for a, offset in zip(spec.axes, offsets, strict=True):
+        period, length = circ.shape[a], spec.out_shape[a]
+        start = (spec.starts[a] - offset) % period
+        head = min(length, period - start)  # samples before the wrap
+        pieces[a] = [(slice(0, head), slice(start, start + head))]
+        if head < length:
+            pieces[a].append((slice(head, length), slice(0, length - head)))
+    for combo in itertools.product(*pieces):
+        dst = out[tuple(d for d, _ in combo)]
+        src = circ[tuple(s for _, s in combo)]
+        if scale == 1.0:
+            np.copyto(dst, src)
+        else:
+            np.multiply(src, scale, out=dst)
     return out
 
 
@@ -40,6 +71,6 @@ def fft_convolve(
 ) -> np.ndarray:
     """The mode window of the linear result, by one padded transform of each input."""
     lengths = fast_lengths(spec, backend, real=x.dtype.kind != "c")
-    g = convolution_kernel(h, spec)
-    circ, scale = backend.circular_convolve(x, g, lengths, spec.axes, workers)
-    return scaled_copy(circ[spec.window()], scale)
+    correlate = spec.kind == "correlate"
+    circ, scale = backend.circular_convolve(x, h, lengths, spec.axes, workers, correlate)
+    return read_window(circ, spec, circular_offsets(spec), scale)

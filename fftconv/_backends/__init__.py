@@ -1,8 +1,9 @@
 """FFT backends behind one small protocol, and the per-context choice of backend.
 
-A backend computes the FFT engines' whole spectral product, `FFTBackend.circular_convolve`,
-in one call, so that it can keep its buffers and plans between calls (pyfftw does);
-`TransformProduct` builds it from four transforms for the others. Backends are
+A backend computes the FFT engines' whole spectral product in one call,
+`FFTBackend.circular_convolve` (or `FFTBackend.filter` with a kernel spectrum computed
+once by `FFTBackend.spectrum`), so that it can keep its buffers and plans between calls
+(pyfftw does); `TransformProduct` builds them from transforms for the others. Backends are
 created lazily, so ``import fftconv`` does not import pyfftw, and a missing pyfftw is
 noticed (and warned about once) on first use.
 """
@@ -44,9 +45,11 @@ class FFTBackend(Protocol):
         lengths: Sequence[int],
         axes: Sequence[int],
         workers: int,
+        conjugate: bool = False,
     ) -> tuple[np.ndarray, float]:
         """Circular convolution of `x` and `h` (same dtype, both real or both complex)
-        with period `lengths` along `axes`; other axes broadcast.
+        with period `lengths` along `axes`; other axes broadcast. With `conjugate`, the
+        circular correlation: the inverse transform of ``X * conj(H)``.
 
         Returns ``(y, scale)``: the result is ``y * scale`` (a backend may leave the
         inverse transform unnormalised so that the caller folds the scale into the copy
@@ -55,9 +58,34 @@ class FFTBackend(Protocol):
         """
         ...
 
+    def spectrum(
+        self,
+        h: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+        conjugate: bool = False,
+    ) -> np.ndarray:
+        """The transform of `h` zero-padded to `lengths` (conjugated with `conjugate`),
+        in the layout `filter` takes: a new array the caller owns."""
+        ...
+
+    def filter(
+        self,
+        x: np.ndarray,
+        spectrum: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+    ) -> tuple[np.ndarray, float]:
+        """`circular_convolve` with the kernel's `spectrum` already computed (by
+        `spectrum`, with the same lengths and axes); returns ``(y, scale)`` the same way.
+        Safe to call from several threads at once with the same `spectrum`."""
+        ...
+
 
 class TransformProduct(abc.ABC):
-    """`FFTBackend.circular_convolve` from four transforms (for backends without
+    """The spectral products of `FFTBackend` from four transforms (for backends without
     reusable buffers): transform both, multiply, invert; the result is a new array.
 
     Each transform returns a new array the caller owns; the inverses may overwrite their
@@ -95,17 +123,40 @@ class TransformProduct(abc.ABC):
         lengths: Sequence[int],
         axes: Sequence[int],
         workers: int,
+        conjugate: bool = False,
+    ) -> tuple[np.ndarray, float]:
+        return self.filter(
+            x, self.spectrum(h, lengths, axes, workers, conjugate), lengths, axes, workers
+        )
+
+    def spectrum(
+        self,
+        h: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+        conjugate: bool = False,
+    ) -> np.ndarray:
+        forward = self.rfftn if h.dtype.kind != "c" else self.fftn
+        hs = forward(h, lengths, axes, workers)
+        return np.conjugate(hs, out=hs) if conjugate else hs
+
+    def filter(
+        self,
+        x: np.ndarray,
+        spectrum: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
     ) -> tuple[np.ndarray, float]:
         real = x.dtype.kind != "c"
         forward = self.rfftn if real else self.fftn
         inverse = self.irfftn if real else self.ifftn
         xs = forward(x, lengths, axes, workers)
-        hs = forward(h, lengths, axes, workers)
-        # Multiply into a spectrum that already has the broadcast shape (both are
-        # temporaries), so no third spectrum-sized array is allocated.
-        shape = np.broadcast_shapes(xs.shape, hs.shape)
-        out = xs if xs.shape == shape else hs if hs.shape == shape else None
-        product = np.multiply(xs, hs, out=out)
+        # Multiply in place when x's spectrum already has the broadcast shape (it is a
+        # temporary; `spectrum` may be shared and is never written).
+        out = xs if xs.shape == np.broadcast_shapes(xs.shape, spectrum.shape) else None
+        product = np.multiply(xs, spectrum, out=out)
         return inverse(product, lengths, axes, workers), 1.0
 
 

@@ -24,7 +24,7 @@ import functools
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -45,12 +45,98 @@ def _padded(shape: Sequence[int], lengths: Sequence[int], axes: Sequence[int]) -
     return tuple(out)
 
 
-class CircularPlan:
-    """Buffers and FFTW plans for circular convolutions of one pair of shapes.
+def _spectrum_shape(shape: tuple[int, ...], axes: Sequence[int], real: bool) -> tuple[int, ...]:
+    if real:  # r2c halves the last transformed axis
+        return shape[: axes[-1]] + (shape[axes[-1]] // 2 + 1,) + shape[axes[-1] + 1 :]
+    return shape
+
+
+def _make_plans(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray, str]], axes: Sequence[int], workers: int
+) -> list[Callable[[], None]]:
+    """``FFTW.execute`` of one plan per (input, output, direction), planned with the
+    current effort; inverse plans may destroy their input (a temporary product)."""
+    effort = planner_flag()
+    with _PLANNER_LOCK:
+        return [
+            pyfftw.FFTW(
+                src,
+                dst,
+                axes=tuple(axes),
+                direction=direction,
+                flags=(effort, "FFTW_DESTROY_INPUT") if direction == "FFTW_BACKWARD" else (effort,),
+                threads=workers,
+            ).execute
+            for src, dst, direction in pairs
+        ]
+
+
+def _unique_nbytes(*arrays: np.ndarray) -> int:
+    return sum(a.nbytes for a in {id(a): a for a in arrays}.values())
+
+
+class FilterPlan:
+    """Buffers and FFTW plans for ``inverse(forward(pad(x)) * S)`` with one x shape and
+    a spectrum S of one shape given per call.
 
     Not thread-safe (the buffers are shared state): the backend keeps one per thread.
     A plan made with ``reusable=False`` may be called only once.
     """
+
+    def __init__(
+        self,
+        x_shape: tuple[int, ...],
+        s_shape: tuple[int, ...],
+        dtype: np.dtype,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+        reusable: bool = True,
+    ) -> None:
+        real = dtype.kind != "c"
+        cdtype = np.result_type(dtype, np.complex64)
+        self.x_in = pyfftw.empty_aligned(_padded(x_shape, lengths, axes), dtype)
+        self.x_data = tuple(slice(0, n) for n in x_shape)
+        self.x_spectrum = pyfftw.empty_aligned(_spectrum_shape(self.x_in.shape, axes, real), cdtype)
+        product_shape = np.broadcast_shapes(self.x_spectrum.shape, s_shape)
+        if product_shape == self.x_spectrum.shape:
+            self.product = self.x_spectrum
+        else:
+            self.product = pyfftw.empty_aligned(product_shape, cdtype)
+        out_shape = np.broadcast_shapes(self.x_in.shape, _padded(s_shape, lengths, axes))
+        if not reusable and out_shape == self.x_in.shape:
+            # A one-shot plan may write its result over x's padded input: one large
+            # buffer (and its page faults) less.
+            self.out = self.x_in
+        else:
+            self.out = pyfftw.empty_aligned(out_shape, dtype)
+        self.scale = 1.0 / math.prod(lengths)
+        self.nbytes = _unique_nbytes(self.x_in, self.x_spectrum, self.product, self.out)
+        self._forward, self._inverse = _make_plans(
+            [
+                (self.x_in, self.x_spectrum, "FFTW_FORWARD"),
+                (self.product, self.out, "FFTW_BACKWARD"),
+            ],
+            axes,
+            workers,
+        )
+        # Zeroed once, after planning (a measuring planner scribbles on the arrays):
+        # every call writes only the data region, and the forward plan preserves its
+        # input, so the padding stays zero.
+        self.x_in[...] = 0
+
+    def __call__(self, x: np.ndarray, spectrum: np.ndarray) -> np.ndarray:
+        """The unnormalised result (times ``1 / self.scale``), in `out`."""
+        self.x_in[self.x_data] = x
+        self._forward()
+        np.multiply(self.x_spectrum, spectrum, out=self.product)
+        self._inverse()
+        return self.out
+
+
+class CircularPlan:
+    """A `FilterPlan` for x plus a padded buffer, spectrum and plan for the kernel h:
+    circular convolutions (or correlations) of one pair of shapes."""
 
     @staticmethod
     def estimate_bytes(
@@ -77,92 +163,66 @@ class CircularPlan:
         workers: int,
         reusable: bool = True,
     ) -> None:
-        real = dtype.kind != "c"
-        cdtype = np.result_type(dtype, np.complex64)
-        axes = tuple(axes)
-        self.x_in = pyfftw.empty_aligned(_padded(x_shape, lengths, axes), dtype)
         self.h_in = pyfftw.empty_aligned(_padded(h_shape, lengths, axes), dtype)
-        self.x_data = tuple(slice(0, n) for n in x_shape)
         self.h_data = tuple(slice(0, n) for n in h_shape)
-
-        def spectrum_of(shape: tuple[int, ...]) -> np.ndarray:
-            if real:  # r2c halves the last transformed axis
-                shape = shape[: axes[-1]] + (shape[axes[-1]] // 2 + 1,) + shape[axes[-1] + 1 :]
-            return pyfftw.empty_aligned(shape, cdtype)
-
-        self.x_spectrum = spectrum_of(self.x_in.shape)
-        self.h_spectrum = spectrum_of(self.h_in.shape)
-        shape = np.broadcast_shapes(self.x_in.shape, self.h_in.shape)
-        if self.x_in.shape == shape:
-            self.product = self.x_spectrum
-        elif self.h_in.shape == shape:
-            self.product = self.h_spectrum
-        else:
-            self.product = spectrum_of(shape)
-        if not reusable and self.x_in.shape == shape:
-            # A one-shot plan may write its result over x's padded input: one large
-            # buffer (and its page faults) less.
-            self.out = self.x_in
-        else:
-            self.out = pyfftw.empty_aligned(shape, dtype)
-        self.scale = 1.0 / math.prod(lengths)
-        self.nbytes = sum(
-            a.nbytes
-            for a in {
-                id(a): a
-                for a in (
-                    self.x_in,
-                    self.h_in,
-                    self.x_spectrum,
-                    self.h_spectrum,
-                    self.product,
-                    self.out,
-                )
-            }.values()
+        cdtype = np.result_type(dtype, np.complex64)
+        self.h_spectrum = pyfftw.empty_aligned(
+            _spectrum_shape(self.h_in.shape, axes, dtype.kind != "c"), cdtype
         )
-        effort = planner_flag()
-        with _PLANNER_LOCK:
-            self._plans = [
-                pyfftw.FFTW(
-                    src, dst, axes=axes, direction=direction, flags=flags, threads=workers
-                ).execute
-                for src, dst, direction, flags in (
-                    (self.x_in, self.x_spectrum, "FFTW_FORWARD", (effort,)),
-                    (self.h_in, self.h_spectrum, "FFTW_FORWARD", (effort,)),
-                    (self.product, self.out, "FFTW_BACKWARD", (effort, "FFTW_DESTROY_INPUT")),
-                )
-            ]
-        # Zeroed once, after planning (a measuring planner scribbles on the arrays):
-        # every call writes only the data region, and the forward plans preserve their
-        # input, so the padding stays zero.
-        self.x_in[...] = 0
-        self.h_in[...] = 0
+        (self._forward_h,) = _make_plans(
+            [(self.h_in, self.h_spectrum, "FFTW_FORWARD")], axes, workers
+        )
+        self.h_in[...] = 0  # after planning, as in FilterPlan
+        self.filter = FilterPlan(
+            x_shape, self.h_spectrum.shape, dtype, lengths, axes, workers, reusable
+        )
+        self.scale = self.filter.scale
+        self.nbytes = self.filter.nbytes + _unique_nbytes(self.h_in, self.h_spectrum)
 
-    def __call__(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """The unnormalised circular convolution (times ``1 / self.scale``), in `out`."""
-        self.x_in[self.x_data] = x
+    def __call__(self, x: np.ndarray, h: np.ndarray, conjugate: bool) -> np.ndarray:
+        """The unnormalised circular convolution, or correlation with `conjugate`."""
         self.h_in[self.h_data] = h
-        forward_x, forward_h, inverse = self._plans
-        forward_x()
-        forward_h()
-        np.multiply(self.x_spectrum, self.h_spectrum, out=self.product)
-        inverse()
-        return self.out
+        self._forward_h()
+        if conjugate:
+            np.conjugate(self.h_spectrum, out=self.h_spectrum)
+        return self.filter(x, self.h_spectrum)
+
+
+_Plan = FilterPlan | CircularPlan
 
 
 class PyFFTWBackend:
     name: Literal["pyfftw"] = "pyfftw"
 
     def __init__(self) -> None:
-        self._circular: OrderedDict[tuple[Any, ...], CircularPlan] = OrderedDict()
-        self._circular_bytes = 0
+        self._plans: OrderedDict[tuple[Any, ...], _Plan] = OrderedDict()
+        self._plans_bytes = 0
         self._cache_lock = threading.Lock()
 
     def clear_cache(self) -> None:
         """Drop every cached plan and buffer (they are rebuilt on demand)."""
         with self._cache_lock:
-            self._circular.clear()
-            self._circular_bytes = 0
+            self._plans.clear()
+            self._plans_bytes = 0
+
+    def _cached(self, key: tuple[Any, ...], make: Callable[[bool], _Plan], nbytes: int) -> _Plan:
+        """The plan for `key` made by ``make(reusable)``: cached when its buffers fit."""
+        key = (*key, planner_flag(), threading.get_ident())
+        with self._cache_lock:
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+                return plan
+        reusable = nbytes <= _CACHE_MAX_BYTES
+        plan = make(reusable)
+        if reusable:
+            with self._cache_lock:
+                self._plans[key] = plan
+                self._plans_bytes += plan.nbytes
+                while self._plans_bytes > _CACHE_MAX_BYTES:
+                    _, old = self._plans.popitem(last=False)
+                    self._plans_bytes -= old.nbytes
+        return plan
 
     def circular_convolve(
         self,
@@ -171,35 +231,57 @@ class PyFFTWBackend:
         lengths: Sequence[int],
         axes: Sequence[int],
         workers: int,
+        conjugate: bool = False,
     ) -> tuple[np.ndarray, float]:
-        key = (
-            x.shape,
-            h.shape,
-            x.dtype.str,
-            tuple(lengths),
-            tuple(axes),
-            workers,
-            planner_flag(),
-            threading.get_ident(),
+        plan = self._cached(
+            ("circular", x.shape, h.shape, x.dtype.str, tuple(lengths), tuple(axes), workers),
+            lambda reusable: CircularPlan(
+                x.shape, h.shape, x.dtype, lengths, axes, workers, reusable
+            ),
+            CircularPlan.estimate_bytes(x.shape, h.shape, x.dtype, lengths, axes),
         )
-        with self._cache_lock:
-            plan = self._circular.get(key)
-            if plan is not None:
-                self._circular.move_to_end(key)
-        if plan is None:
-            reusable = (
-                CircularPlan.estimate_bytes(x.shape, h.shape, x.dtype, lengths, axes)
-                <= _CACHE_MAX_BYTES
-            )
-            plan = CircularPlan(x.shape, h.shape, x.dtype, lengths, axes, workers, reusable)
-            if reusable:
-                with self._cache_lock:
-                    self._circular[key] = plan
-                    self._circular_bytes += plan.nbytes
-                    while self._circular_bytes > _CACHE_MAX_BYTES:
-                        _, old = self._circular.popitem(last=False)
-                        self._circular_bytes -= old.nbytes
-        return plan(x, h), plan.scale
+        assert isinstance(plan, CircularPlan)
+        return plan(x, h, conjugate), plan.scale
+
+    def spectrum(
+        self,
+        h: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+        conjugate: bool = False,
+    ) -> np.ndarray:
+        real = h.dtype.kind != "c"
+        padded = pyfftw.zeros_aligned(_padded(h.shape, lengths, axes), h.dtype)
+        out = pyfftw.empty_aligned(
+            _spectrum_shape(padded.shape, axes, real), np.result_type(h.dtype, np.complex64)
+        )
+        (forward,) = _make_plans([(padded, out, "FFTW_FORWARD")], axes, workers)
+        padded[...] = 0  # after planning (a measuring planner scribbles on the arrays)
+        padded[tuple(slice(0, n) for n in h.shape)] = h
+        forward()
+        return np.conjugate(out, out=out) if conjugate else out
+
+    def filter(
+        self,
+        x: np.ndarray,
+        spectrum: np.ndarray,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+    ) -> tuple[np.ndarray, float]:
+        shape = np.broadcast_shapes(
+            _padded(x.shape, lengths, axes), _padded(spectrum.shape, lengths, axes)
+        )
+        plan = self._cached(
+            ("filter", x.shape, spectrum.shape, x.dtype.str, tuple(lengths), tuple(axes), workers),
+            lambda reusable: FilterPlan(
+                x.shape, spectrum.shape, x.dtype, lengths, axes, workers, reusable
+            ),
+            4 * math.prod(shape) * x.dtype.itemsize,
+        )
+        assert isinstance(plan, FilterPlan)
+        return plan(x, spectrum), plan.scale
 
     def next_fast_len(self, n: int, real: bool) -> int:
         return _fast_len(n)

@@ -7,6 +7,7 @@ from ._api import convolve, correlate
 from ._backends import get_backend, set_backend
 from ._calibrate import calibrate
 from ._choose import choose_method
+from ._convolver import Convolver
 from ._dispatch import Choice
 from ._profile import Constants
 from ._scipy_compat import (
@@ -17,6 +18,7 @@ from ._scipy_compat import (
     fftconvolve,
     oaconvolve,
 )
+from ._stream import StreamConvolver
 from ._wisdom import fftw_effort, forget_wisdom, load_wisdom, save_wisdom
 
 __version__ = "0.1.0"
@@ -24,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Choice",
     "Constants",
+    "Convolver",
     "calibrate",
     "choose_conv_method",
     "choose_method",
@@ -40,5 +43,6 @@ __all__ = [
     "oaconvolve",
     "save_wisdom",
     "set_backend",
+    "StreamConvolver",
     "__version__",
 ]

@@ -5,9 +5,11 @@ This is the one place that decides how a call is computed; the engines only comp
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -141,6 +143,11 @@ def _transform_points(spec: ConvSpec) -> int:
     return math.prod(full[a] for a in spec.axes)
 
 
+# An FFT method bound to its backend and threads: (x, h, spec) -> the mode window, for
+# finite x and h already in the compute dtype.
+FFTEngine = Callable[[np.ndarray, np.ndarray, ConvSpec], np.ndarray]
+
+
 def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np.ndarray:
     """The result of `spec` by `method` ('auto', 'direct', 'fft' or 'oa')."""
     threads = _method.resolve_workers(workers)  # validated; None: one thread
@@ -156,15 +163,36 @@ def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np
     if workers is None and method != "direct":
         # Only an FFT method looks for idle cores (a read of /proc/loadavg when large).
         threads = _method.default_workers(math.prod(spec.full_shape))
+    return compute(spec, method, fft_engine(method, backend, threads), exact)
+
+
+def fft_engine(method: str, backend: FFTBackend, threads: int) -> FFTEngine:
+    """The one-shot FFT engine for `method` ('fft' or 'oa'; others give 'fft')."""
+    if method == "oa":
+
+        def overlap_add(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
+            plan = _method.oa_plan(spec, backend, real=x.dtype.kind != "c")
+            return oa_convolve(x, h, spec, plan.blocks, plan.lengths, backend, threads)
+
+        return overlap_add
+    return functools.partial(fft_convolve, backend=backend, workers=threads)
+
+
+def compute(
+    spec: ConvSpec, method: str, engine: FFTEngine, exact: ExactPlan | None = None
+) -> np.ndarray:
+    """The result of `spec` by 'direct' or, for any other `method`, by `engine`, with
+    the non-finite and integer handling every method shares. `exact`: the integer plan
+    (required when ``spec.is_integer``)."""
     # NaN and inf in the inputs give NaN/inf outputs by definition (inf * 0 = NaN):
     # that is the answer, not a numerical accident worth a warning.
     with np.errstate(invalid="ignore", over="ignore"):
         if exact is not None:
-            return _run_exact(spec, exact, method, backend, threads)
-        return _run_floating(spec, method, backend, threads)
+            return _run_exact(spec, exact, method, engine)
+        return _run_floating(spec, method, engine)
 
 
-def _run_floating(spec: ConvSpec, method: str, backend: FFTBackend, threads: int) -> np.ndarray:
+def _run_floating(spec: ConvSpec, method: str, engine: FFTEngine) -> np.ndarray:
     dtype = compute_dtype(spec)
     x = spec.in1.astype(dtype, copy=False)
     h = spec.in2.astype(dtype, copy=False)
@@ -173,29 +201,16 @@ def _run_floating(spec: ConvSpec, method: str, backend: FFTBackend, threads: int
         # Direct, asked for or as cheap as fixing up the non-finite values.
         out = direct_convolve(x, h, spec)
     elif found is not None:
-        out = _run_fft(zero_nonfinite(x), zero_nonfinite(h), spec, method, backend, threads)
+        out = engine(zero_nonfinite(x), zero_nonfinite(h), spec)
         add_nonfinite_products(out, x, h, spec, found)
     else:
-        out = _run_fft(x, h, spec, method, backend, threads)
+        out = engine(x, h, spec)
     return out.astype(spec.result_dtype, copy=False)
 
 
-def _run_fft(
-    x: np.ndarray, h: np.ndarray, spec: ConvSpec, method: str, backend: FFTBackend, threads: int
-) -> np.ndarray:
-    if method == "oa":
-        plan = _method.oa_plan(spec, backend, real=x.dtype.kind != "c")
-        return oa_convolve(x, h, spec, plan.blocks, plan.lengths, backend, threads)
-    return fft_convolve(x, h, spec, backend, threads)
-
-
-def _run_exact(
-    spec: ConvSpec, plan: ExactPlan, method: str, backend: FFTBackend, threads: int
-) -> np.ndarray:
-    if method in ("fft", "oa") and plan.fft_exact:
-        x = spec.in1.astype(np.float64)
-        h = spec.in2.astype(np.float64)
-        values = _run_fft(x, h, spec, method, backend, threads)
+def _run_exact(spec: ConvSpec, plan: ExactPlan, method: str, engine: FFTEngine) -> np.ndarray:
+    if method != "direct" and plan.fft_exact:
+        values = engine(spec.in1.astype(np.float64), spec.in2.astype(np.float64), spec)
     else:
         # Direct: either asked for, or the only exact method at these magnitudes.
         x = spec.in1.astype(plan.accumulator)

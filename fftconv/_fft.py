@@ -67,10 +67,24 @@ def read_window(
 
 
 def fft_convolve(
-    x: np.ndarray, h: np.ndarray, spec: ConvSpec, backend: FFTBackend, workers: int
+    x: np.ndarray,
+    h: np.ndarray,
+    spec: ConvSpec,
+    backend: FFTBackend,
+    workers: int,
+    *,
+    spectrum: np.ndarray | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The mode window of the linear result, by one padded transform of each input."""
+    """The mode window of the linear result, by one padded transform of each input.
+
+    `spectrum`: h's (conjugated, for a correlation) spectrum at `fast_lengths`, computed
+    once by the caller (`Convolver`); `h` is then not read. `out`: where to write.
+    """
     lengths = fast_lengths(spec, backend, real=x.dtype.kind != "c")
-    correlate = spec.kind == "correlate"
-    circ, scale = backend.circular_convolve(x, h, lengths, spec.axes, workers, correlate)
-    return read_window(circ, spec, circular_offsets(spec), scale)
+    if spectrum is None:
+        correlate = spec.kind == "correlate"
+        circ, scale = backend.circular_convolve(x, h, lengths, spec.axes, workers, correlate)
+    else:
+        circ, scale = backend.filter(x, spectrum, lengths, spec.axes, workers)
+    return read_window(circ, spec, circular_offsets(spec), scale, out)

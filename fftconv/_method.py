@@ -179,13 +179,17 @@ def fft_cost(
     lengths: Sequence[int],
     backend: FFTBackend,
     threads: int = 1,
+    kernel_known: bool = False,
 ) -> float:
-    """Predicted ns of one padded transform of each input and one inverse."""
+    """Predicted ns of one padded transform of each input and one inverse
+    (`kernel_known`: the kernel's spectrum is already computed, as in `Convolver`)."""
     size = math.prod(lengths)
     b1, b2 = _batch(spec.in1.shape, spec.axes), _batch(spec.in2.shape, spec.axes)
     bout = _batch(spec.out_shape, spec.axes)
     c = _profile.active()
     one = transform_ns(size, dtype, backend, len(spec.axes), threads)
+    if kernel_known:
+        b2 = 0
     return (b1 + b2 + bout) * one + c.fft_pass_ns * size * max(b1, bout) + c.fft_call_ns
 
 
@@ -217,6 +221,7 @@ def oa_cost(
     lengths: Sequence[int],
     backend: FFTBackend,
     threads: int = 1,
+    kernel_known: bool = False,
 ) -> float:
     """Predicted ns of overlap-add with the given block sizes and transform lengths.
 
@@ -235,11 +240,8 @@ def oa_cost(
     if speed is None:  # no overlap-add measurements: two transforms per block
         speed = 2 * _per_point_log(nblocks * size, dtype, backend, ndim)
     speed /= thread_speedup(nblocks * size, threads)
-    return (
-        max(b1, bout) * work * speed
-        + b2 * transform_ns(size, dtype, backend, ndim, threads)
-        + c.fft_call_ns
-    )
+    kernel = 0.0 if kernel_known else b2 * transform_ns(size, dtype, backend, ndim, threads)
+    return max(b1, bout) * work * speed + kernel + c.fft_call_ns
 
 
 # Overlap-add transform lengths: 2**k and 3 * 2**k only, at least this long. Measured
@@ -305,9 +307,11 @@ def predicted_costs(
     fft_allowed: bool = True,
     quick: bool = False,
     threads: int = 1,
+    kernel_known: bool = False,
 ) -> dict[str, float]:
     """Predicted ns of every method for `spec` computed in `dtype`, the FFT methods on
-    `threads` threads (the direct sum runs on one).
+    `threads` threads (the direct sum runs on one); `kernel_known`: the kernel's
+    spectrum is computed once for many calls (`Convolver`), so it costs nothing per call.
 
     With ``quick=True`` the FFT methods are not costed when the direct sum is predicted
     to be cheaper than `fft_lower_bound` (saves the block-size search on the small calls
@@ -319,10 +323,12 @@ def predicted_costs(
     if fft_allowed:
         real = dtype.kind != "c"
         lengths = fast_lengths(spec, backend, real)
-        costs["fft"] = fft_cost(spec, dtype, lengths, backend, threads)
+        costs["fft"] = fft_cost(spec, dtype, lengths, backend, threads, kernel_known)
         plan = oa_plan(spec, backend, real)
         if any(b < spec.in1.shape[a] for a, b in zip(spec.axes, plan.blocks, strict=True)):
-            costs["oa"] = oa_cost(spec, dtype, plan.blocks, plan.lengths, backend, threads)
+            costs["oa"] = oa_cost(
+                spec, dtype, plan.blocks, plan.lengths, backend, threads, kernel_known
+            )
     return costs
 
 

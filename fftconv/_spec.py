@@ -74,6 +74,19 @@ def as_input_array(value: object, name: str) -> np.ndarray:
     return arr
 
 
+def numeric_dtype(dtype: object, name: str = "dtype") -> np.dtype:
+    """`dtype` as a native-order numpy dtype, if numeric; else a TypeError naming `name`."""
+    try:
+        resolved = np.dtype(cast(Any, dtype))
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a numeric dtype; got {dtype!r}") from exc
+    if resolved.kind not in _NUMERIC_KINDS:
+        raise TypeError(
+            f"{name} must be bool, an integer, a float or a complex dtype; got {resolved}"
+        )
+    return resolved.newbyteorder("=")
+
+
 def _is_ready(value: object) -> TypeGuard[np.ndarray]:
     """An ndarray `as_input_array` would return unchanged."""
     return type(value) is np.ndarray and value.dtype.kind in _NUMERIC_KINDS and value.dtype.isnative
@@ -173,30 +186,35 @@ def make_spec(
     mode: object,
     axes: object = None,
     result_dtype: np.dtype | None = None,
+    names: tuple[str, str] = ("in1", "in2"),
 ) -> ConvSpec:
-    """Validate a call and return its spec. 0-d inputs are the caller's business."""
+    """Validate a call and return its spec. 0-d inputs are the caller's business.
+
+    `names`: what the error messages call the two inputs (the caller's argument names).
+    """
     mode = cast(Mode, choice(mode, "mode", MODES))
-    a1 = as_input_array(in1, "in1")
-    a2 = as_input_array(in2, "in2")
+    n1, n2 = names
+    a1 = as_input_array(in1, n1)
+    a2 = as_input_array(in2, n2)
     if a1.ndim != a2.ndim:
         raise ValueError(
-            f"in1 and in2 must have the same number of dimensions; got in1.ndim={a1.ndim} "
-            f"(shape {a1.shape}) and in2.ndim={a2.ndim} (shape {a2.shape})"
+            f"{n1} and {n2} must have the same number of dimensions; got {n1}.ndim={a1.ndim} "
+            f"(shape {a1.shape}) and {n2}.ndim={a2.ndim} (shape {a2.shape})"
         )
     conv_axes = normalize_axes(axes, a1.ndim)
     for a in range(a1.ndim):
         n, m = a1.shape[a], a2.shape[a]
         if a in conv_axes:
-            for name, size in (("in1", n), ("in2", m)):
-                if size == 0:
+            for name, arr in ((n1, a1), (n2, a2)):
+                if arr.shape[a] == 0:
                     raise ValueError(
                         f"{name} is empty along convolved axis {a} (shape "
-                        f"{(a1 if name == 'in1' else a2).shape}); convolution needs at least "
+                        f"{arr.shape}); convolution needs at least "
                         "one sample along every convolved axis"
                     )
         elif n != m and n != 1 and m != 1:
             raise ValueError(
-                f"in1 shape {a1.shape} and in2 shape {a2.shape} do not broadcast along axis "
+                f"{n1} shape {a1.shape} and {n2} shape {a2.shape} do not broadcast along axis "
                 f"{a}, which is not convolved (axes={conv_axes}); non-convolved axes must have "
                 "equal sizes or size 1"
             )
@@ -206,7 +224,7 @@ def make_spec(
         if not (larger1 or larger2):
             raise ValueError(
                 f"mode='valid' needs one input at least as large as the other along every "
-                f"convolved axis; got in1 shape {a1.shape} and in2 shape {a2.shape}"
+                f"convolved axis; got {n1} shape {a1.shape} and {n2} shape {a2.shape}"
             )
     starts, out_shape = [], []
     for a in range(a1.ndim):

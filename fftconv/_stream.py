@@ -1,0 +1,378 @@
+"""`StreamConvolver`: convolution of a signal that arrives in chunks, by overlap-save."""
+
+from __future__ import annotations
+
+import functools
+import math
+import operator
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from . import _method
+from ._backends import resolve_backend
+from ._dispatch import choose, compute, compute_dtype
+from ._exact import plan_exact
+from ._nonfinite import zero_nonfinite
+from ._overlap import overlap_save, stream_kernel_layout
+from ._spec import (
+    KINDS,
+    MODES,
+    ConvSpec,
+    Kind,
+    Mode,
+    as_input_array,
+    choice,
+    make_spec,
+    numeric_dtype,
+)
+
+# New samples per internal step: the temporaries of a step hold about this many samples
+# per channel, whatever the chunk size (memory O(block + kernel), not O(chunk)).
+STEP_SAMPLES = 1 << 17
+
+
+class StreamConvolver:
+    """Convolve (or correlate) a signal that arrives in chunks, with constant memory.
+
+    ``process(chunk)`` returns every output sample that is final so far; ``flush()``
+    returns the rest. Concatenated along `axis`, the outputs equal
+    ``fftconv.convolve(signal, kernel, mode)`` (or `fftconv.correlate`) of the whole
+    signal, to within SPEC.md §4's precision (exactly for integers), for any chunking.
+
+    Parameters
+    ----------
+    kernel : array_like
+        1-D: applied to every channel. N-D: as many dimensions as the chunks, its
+        `axis` the time axis; other axes broadcast with the channels (one kernel per
+        channel, say). Copied at construction.
+    kind : {'convolve', 'correlate'}, optional
+        The operation.
+    mode : {'full', 'same', 'valid'}, optional
+        The output window of the whole signal, as in `convolve`. 'same' and 'valid'
+        depend on the signal length, so their last samples (or, for 'valid' with a
+        signal shorter than the kernel, all of them) come from `flush`.
+    block_size : int, optional
+        New samples per overlap-save block: the transform length is the fast length
+        >= ``block_size + M - 1``. Default: the block the cost model finds fastest for a
+        long signal. Larger blocks cost fewer operations per sample and more latency
+        between a `process` call and the FFT work it triggers, never more output delay.
+    dtype : dtype, optional
+        The dtype every chunk must have (default: that of the first chunk).
+    axis : int, optional
+        The time axis of the chunks (and of an N-D kernel). Default -1.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad kernel, kind, mode, block_size, dtype or axis.
+
+    See Also
+    --------
+    convolve, correlate : The whole signal at once.
+    Convolver : Many inputs of one shape.
+    convolve_file : A signal in a `.npy` file.
+
+    Notes
+    -----
+    **Final samples.** Output ``n`` of a convolution in mode 'full' depends on inputs
+    ``n - M + 1 ... n``, so after ``t`` input samples outputs ``0 ... t - 1`` are final,
+    and `process` returns all of them: whole blocks by overlap-save, a partial block's
+    outputs by the direct sum or a zero-padded block, whichever the cost model finds
+    cheaper. Chunks of one sample work (at a direct sum's cost per sample).
+
+    **Memory.** The instance holds the last ``M - 1`` input samples per channel (and,
+    in mode 'valid', the first ``M - 1`` outputs until the signal is known to be longer
+    than the kernel); a chunk is processed in steps of about `STEP_SAMPLES` samples, so
+    temporaries do not grow with the chunk.
+
+    After `flush` the instance is ready for a new signal. After an exception from
+    `process` (a chunk of the wrong dtype or channel shape, an integer overflow) its
+    state is as before the call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fftconv as fc
+    >>> rng = np.random.default_rng(0)
+    >>> signal, kernel = rng.standard_normal(10_000), np.hanning(101)
+    >>> stream = fc.StreamConvolver(kernel, mode='same')
+    >>> parts = [stream.process(chunk) for chunk in np.array_split(signal, 7)]
+    >>> parts.append(stream.flush())
+    >>> np.allclose(np.concatenate(parts), fc.convolve(signal, kernel, mode='same'))
+    True
+
+    Two channels along the first axis, time along the last:
+
+    >>> stereo = fc.StreamConvolver(kernel, kind='correlate')
+    >>> stereo.process(np.ones((2, 300))).shape
+    (2, 300)
+    """
+
+    def __init__(
+        self,
+        kernel: ArrayLike,
+        *,
+        kind: Kind = "convolve",
+        mode: Mode = "full",
+        block_size: int | None = None,
+        dtype: DTypeLike | None = None,
+        axis: int = -1,
+    ) -> None:
+        self.kind: Kind = choice(kind, "kind", KINDS)
+        self.mode: Mode = choice(mode, "mode", MODES)
+        h = as_input_array(kernel, "kernel")
+        if h.ndim == 0 or 0 in h.shape:
+            raise ValueError(f"kernel must have at least one sample; got shape {h.shape}")
+        if isinstance(axis, (bool, np.bool_)):
+            raise TypeError(f"axis must be an integer; got {axis!r}")
+        try:
+            self.axis = operator.index(axis)
+        except TypeError:
+            raise TypeError(f"axis must be an integer; got {axis!r}") from None
+        if h.ndim > 1 and not -h.ndim <= self.axis < h.ndim:
+            raise ValueError(f"axis={axis} is out of range for a kernel of shape {h.shape}")
+        if block_size is not None:
+            if isinstance(block_size, (bool, np.bool_)):
+                raise TypeError(f"block_size must be an integer; got {block_size!r}")
+            try:
+                block_size = operator.index(block_size)
+            except TypeError:
+                raise TypeError(f"block_size must be an integer; got {block_size!r}") from None
+            if block_size < 1:
+                raise ValueError(f"block_size must be at least 1; got {block_size}")
+        self.block_size = block_size
+        self.dtype = None if dtype is None else numeric_dtype(dtype)
+        self._kernel = h.copy()
+        self._backend = resolve_backend(None)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._started = False  # the first chunk fixes dtype, ndim and channel shape
+        self._chunk_dtype = self.dtype
+        self._seen = 0  # input samples so far
+
+    @property
+    def taps(self) -> int:
+        """M: the kernel's length along the time axis."""
+        return self._kernel.shape[self.axis if self._kernel.ndim > 1 else 0]
+
+    def _start(self, chunk: np.ndarray) -> None:
+        """Fix the stream's layout from its first chunk and prepare the kernel."""
+        if chunk.ndim == 0:
+            raise ValueError("chunk must have at least one dimension (the time axis)")
+        if not -chunk.ndim <= self.axis < chunk.ndim:
+            raise ValueError(
+                f"axis={self.axis} is out of range for chunks with {chunk.ndim} dimension(s)"
+            )
+        axis = self.axis % chunk.ndim
+        h = self._kernel
+        if h.ndim == 1:
+            h = np.expand_dims(h, [a for a in range(chunk.ndim) if a != axis])
+        m = h.shape[axis]
+        # Validate the broadcast of kernel and channels as `convolve` would.
+        probe = np.broadcast_to(np.zeros((), chunk.dtype), _with(chunk.shape, axis, m))
+        spec = make_spec(
+            probe, h, kind=self.kind, mode="valid", axes=axis, names=("chunk", "kernel")
+        )
+        self._h, self._m, self._ax = h, m, axis
+        self._channels = _with(chunk.shape, axis, 0)
+        self._out_channels = _with(spec.out_shape, axis, 0)  # kernel axes broadcast too
+        self._chunk_dtype = chunk.dtype
+        self._result_dtype = spec.result_dtype
+        dtype = compute_dtype(spec)
+        real = dtype.kind != "c"
+        if self.block_size is None:
+            _, length = _method.oa_block(1 << 24, m, self._backend, real)
+        else:
+            length = self._backend.next_fast_len(self.block_size + m - 1, real)
+        self._length = length
+        self._block = length - m + 1
+        self._step = max(self._block, STEP_SAMPLES // self._block * self._block, m)
+        self._spectra: dict[np.dtype, np.ndarray] = {}
+        # The last M - 1 inputs (zeros before the signal) and, in mode 'valid', the
+        # first M - 1 outputs, which belong to the result only if the signal turns out
+        # shorter than the kernel.
+        self._history = np.zeros(_with(chunk.shape, axis, m - 1), dtype=chunk.dtype)
+        self._head = np.zeros(self._out_channels, dtype=self._result_dtype)
+        self._started = True
+
+    def process(self, chunk: ArrayLike) -> np.ndarray:
+        """Feed the next chunk; return every output sample that became final.
+
+        Parameters
+        ----------
+        chunk : array_like
+            The next samples, along `axis`; the other axes (channels) as in the first
+            chunk, and the same dtype. May be empty along `axis`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The new output samples along `axis` (possibly none), of dtype
+            ``numpy.result_type(chunk, kernel)``.
+
+        Raises
+        ------
+        ValueError
+            A chunk whose dtype or channel shape differs from the first chunk's (or from
+            `dtype`), or with the wrong number of dimensions.
+        TypeError
+            A non-numeric chunk.
+        OverflowError
+            An integer output does not fit its dtype.
+        """
+        a = as_input_array(chunk, "chunk")
+        first_chunk = not self._started
+        if first_chunk:
+            if self.dtype is not None and a.dtype != self.dtype:
+                raise ValueError(f"chunk has dtype {a.dtype}; this stream expects {self.dtype}")
+            self._start(a)
+        self._check(a)
+        n = a.shape[self._ax]
+        try:
+            full = self._outputs(self._history, a)
+        except BaseException:
+            if first_chunk:
+                self._reset()
+            raise
+        self._history = self._last_inputs(a)
+        first = self._seen
+        self._seen += n
+        return self._window(full, first, final=False)
+
+    def flush(self) -> np.ndarray:
+        """Return the remaining output samples and reset the stream for a new signal.
+
+        Returns
+        -------
+        numpy.ndarray
+            The outputs not returned by `process` yet.
+
+        Raises
+        ------
+        ValueError
+            If no sample was processed (a convolution of an empty signal).
+        """
+        if not self._started or self._seen == 0:
+            self._reset()
+            raise ValueError("flush: no samples were processed (the signal is empty)")
+        zeros = np.zeros(_with(self._channels, self._ax, self._m - 1), dtype=self._chunk_dtype)
+        tail = self._outputs(self._history, zeros)
+        try:
+            return self._window(tail, self._seen, final=True)
+        finally:
+            self._reset()
+
+    def _check(self, a: np.ndarray) -> None:
+        if a.ndim != len(self._channels):
+            raise ValueError(
+                f"chunk has {a.ndim} dimension(s); the first chunk had {len(self._channels)}"
+            )
+        if a.dtype != self._chunk_dtype:
+            raise ValueError(
+                f"chunk has dtype {a.dtype}; the first chunk had {self._chunk_dtype} "
+                "(convert the chunks to one dtype)"
+            )
+        if _with(a.shape, self._ax, 0) != self._channels:
+            raise ValueError(
+                f"chunk has shape {a.shape}; its channel axes (all but axis {self._ax}) "
+                f"must match the first chunk's {_with(self._channels, self._ax, '*')}"
+            )
+
+    def _last_inputs(self, a: np.ndarray) -> np.ndarray:
+        """The last M - 1 inputs after `a` (a copy: never keep the caller's chunk)."""
+        k = self._m - 1
+        n = a.shape[self._ax]
+        if n >= k:
+            return np.array(_take(a, self._ax, n - k, n))
+        both = np.concatenate([self._history, a], axis=self._ax)
+        return _take(both, self._ax, n, n + k)
+
+    def _outputs(self, history: np.ndarray, new: np.ndarray) -> np.ndarray:
+        """The full-result outputs at the positions of the `new` inputs: the 'valid'
+        outputs of ``history + new``, computed in steps of `_step` new samples."""
+        m, ax = self._m, self._ax
+        n = new.shape[ax]
+        out = np.empty(_with(self._out_channels, ax, n), dtype=self._result_dtype)
+        for start in range(0, n, self._step):
+            stop = min(n, start + self._step)
+            if start >= m - 1:
+                data = _take(new, ax, start - (m - 1), stop)  # a view: no copy
+            else:
+                head = _take(history, ax, start, m - 1)
+                data = np.concatenate([head, _take(new, ax, 0, stop)], axis=ax)
+            out[_index(out.ndim, ax, start, stop)] = self._valid(data)
+        return out
+
+    def _valid(self, data: np.ndarray) -> np.ndarray:
+        """The 'valid' outputs of `data` (at least M samples along the time axis)."""
+        spec = make_spec(data, self._h, kind=self.kind, mode="valid", axes=self._ax)
+        exact = None
+        if spec.is_integer:
+            exact = plan_exact(spec, math.prod(spec.full_shape[a] for a in spec.axes))
+        method = choose(spec, self._backend, quick=True, exact=exact).method
+        dtype = compute_dtype(spec)
+        engine = functools.partial(self._overlap_save, spectrum=self._spectrum(dtype))
+        return compute(spec, "direct" if method == "direct" else "fft", engine, exact)
+
+    def _overlap_save(
+        self, x: np.ndarray, h: np.ndarray, spec: ConvSpec, *, spectrum: np.ndarray
+    ) -> np.ndarray:
+        # `h` is the spectrum's kernel (its non-finite values zeroed by `compute`).
+        return overlap_save(
+            x,
+            spectrum,
+            self._m,
+            self._length,
+            self._ax,
+            self._backend,
+            correlate=self.kind == "correlate",
+        )
+
+    def _spectrum(self, dtype: np.dtype) -> np.ndarray:
+        spectrum = self._spectra.get(dtype)
+        if spectrum is None:
+            h = stream_kernel_layout(zero_nonfinite(self._h.astype(dtype)), self._ax)
+            spectrum = self._backend.spectrum(
+                h, [self._length], [h.ndim - 1], 1, self.kind == "correlate"
+            )
+            self._spectra[dtype] = spectrum
+        return spectrum
+
+    def _window(self, full: np.ndarray, first: int, *, final: bool) -> np.ndarray:
+        """The part of the full-result outputs ``first ...`` (in `full`) that lies in
+        the mode's window; at the end of the signal (`final`) the window is known."""
+        m, ax, total = self._m, self._ax, self._seen
+        count = full.shape[ax]
+        if self.mode == "full":
+            return full
+        if self.mode == "same":
+            lo, hi = (m - 1) // 2, ((m - 1) // 2 + total if final else first + count)
+            return _take(full, ax, max(lo - first, 0), max(min(hi - first, count), 0))
+        # valid: [min(N, M) - 1, max(N, M)), N only known at the end. Outputs below
+        # M - 1 are held in `_head` until then.
+        if not final:
+            below = max(min(m - 1 - first, count), 0)
+            self._head = np.concatenate([self._head, _take(full, ax, 0, below)], axis=ax)
+            return _take(full, ax, below, count)
+        if total >= m:
+            return _take(full, ax, 0, 0)  # every valid output came from process()
+        # A signal shorter than the kernel: outputs [N - 1, M) of the full result.
+        both = np.concatenate([self._head, full], axis=ax)
+        return _take(both, ax, total - 1, m)
+
+
+def _with(shape: tuple[Any, ...], axis: int, value: Any) -> tuple[Any, ...]:
+    return shape[:axis] + (value,) + shape[axis + 1 :]
+
+
+def _index(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
+    index = [slice(None)] * ndim
+    index[axis] = slice(start, stop)
+    return tuple(index)
+
+
+def _take(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    return a[_index(a.ndim, axis, start, stop)]

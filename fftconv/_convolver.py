@@ -18,7 +18,7 @@ from ._dispatch import FFTEngine, compute, compute_dtype, fft_engine
 from ._exact import plan_exact
 from ._fft import fast_lengths, fft_convolve
 from ._nonfinite import zero_nonfinite
-from ._overlap import block_layout, oa_convolve, overlap_save_window, stream_kernel_layout
+from ._overlap import oa_convolve, oa_spectrum
 from ._spec import (
     KINDS,
     METHODS,
@@ -132,7 +132,8 @@ class Convolver:
     ) -> None:
         self.kind: Kind = choice(kind, "kind", KINDS)
         requested = cast(Method, choice(method, "method", METHODS))
-        h = as_input_array(kernel, "kernel")
+        # A private copy: the spec, the direct sum and the non-finite fix-ups read it.
+        h = np.array(as_input_array(kernel, "kernel"))
         self.shape = _as_shape(shape)
         if h.ndim == 0 or not self.shape:
             raise ValueError(
@@ -144,7 +145,7 @@ class Convolver:
         self._spec = make_spec(
             placeholder, h, kind=self.kind, mode=mode, axes=axes, names=("x", "kernel")
         )
-        self._kernel = h.copy()
+        self._kernel = h
         self._kernel_finite = h.dtype.kind not in "fc" or bool(np.isfinite(h).all())
         self._backend = resolve_backend(backend)
         threads = _method.resolve_workers(workers)
@@ -265,33 +266,15 @@ class Convolver:
         h = zero_nonfinite(self._kernel.astype(dtype))
         real = dtype.kind != "c"
         correlate = self.kind == "correlate"
-        if self.method == "oa" and len(spec.axes) == 1:
-            # One blocked axis: overlap-save reads x's blocks through a strided view and
-            # writes the window directly (overlap-add pads, adds and crops).
-            (length,) = _method.oa_plan(spec, backend, real).lengths
-            spectrum = backend.spectrum(
-                stream_kernel_layout(h, spec.axes[0]), [length], [h.ndim], threads, correlate
-            )
-            engine = functools.partial(
-                overlap_save_window,
-                spectrum=spectrum,
-                length=length,
-                backend=backend,
-                workers=threads,
-            )
-        elif self.method == "oa":
+        if self.method == "oa":
             plan = _method.oa_plan(spec, backend, real)
-            layout = block_layout(self.shape, h.shape, spec.axes, plan.blocks)
-            spectrum = backend.spectrum(
-                h.reshape(layout.kernel_shape), plan.lengths, layout.fft_axes, threads, correlate
-            )
             engine = functools.partial(
                 oa_convolve,
                 blocks=plan.blocks,
                 lengths=plan.lengths,
                 backend=backend,
                 workers=threads,
-                spectrum=spectrum,
+                spectrum=oa_spectrum(h, spec, plan.blocks, plan.lengths, backend, threads),
             )
         else:
             lengths = fast_lengths(spec, backend, real)
@@ -305,6 +288,8 @@ class Convolver:
 
 def _as_shape(shape: object) -> tuple[int, ...]:
     items = [shape] if np.ndim(cast(Any, shape)) == 0 else list(cast(Sequence[object], shape))
+    if any(isinstance(n, (bool, np.bool_)) for n in items):
+        raise TypeError(f"shape must be an int or a sequence of ints; got {shape!r}")
     try:
         dims = tuple(operator.index(cast(Any, n)) for n in items)
     except TypeError:

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from . import _method
 from ._backends import resolve_backend
-from ._dispatch import choose, compute, compute_dtype
+from ._dispatch import choose, compute, compute_dtype, run
 from ._exact import plan_exact
 from ._nonfinite import zero_nonfinite
 from ._overlap import overlap_save, stream_kernel_layout
@@ -181,6 +181,7 @@ class StreamConvolver:
         self._out_channels = _with(spec.out_shape, axis, 0)  # kernel axes broadcast too
         self._chunk_dtype = chunk.dtype
         self._result_dtype = spec.result_dtype
+        self._kernel_finite = h.dtype.kind not in "fc" or bool(np.isfinite(h).all())
         dtype = compute_dtype(spec)
         real = dtype.kind != "c"
         if self.block_size is None:
@@ -232,7 +233,7 @@ class StreamConvolver:
         self._check(a)
         n = a.shape[self._ax]
         try:
-            full = self._outputs(self._history, a)
+            full = self._outputs(self._history, a, self._real_history())
         except BaseException:
             if first_chunk:
                 self._reset()
@@ -259,7 +260,7 @@ class StreamConvolver:
             self._reset()
             raise ValueError("flush: no samples were processed (the signal is empty)")
         zeros = np.zeros(_with(self._channels, self._ax, self._m - 1), dtype=self._chunk_dtype)
-        tail = self._outputs(self._history, zeros)
+        tail = self._outputs(self._history, zeros, self._real_history(), fake_new=True)
         try:
             return self._window(tail, self._seen, final=True)
         finally:
@@ -290,11 +291,41 @@ class StreamConvolver:
         both = np.concatenate([self._history, a], axis=self._ax)
         return _take(both, self._ax, n, n + k)
 
-    def _outputs(self, history: np.ndarray, new: np.ndarray) -> np.ndarray:
+    def _real_history(self) -> int:
+        """How many of the history's samples are the signal's (the rest are zeros)."""
+        return min(self._seen, self._m - 1)
+
+    def _outputs(
+        self, history: np.ndarray, new: np.ndarray, real: int, *, fake_new: bool = False
+    ) -> np.ndarray:
         """The full-result outputs at the positions of the `new` inputs: the 'valid'
-        outputs of ``history + new``, computed in steps of `_step` new samples."""
+        outputs of ``history + new``, computed in steps of `_step` new samples.
+
+        `real`: how many of the history's last samples are the signal's; `fake_new`: the
+        new samples are the zeros after the signal (`flush`). A zero outside the signal
+        is not a term of the definition, which matters only for a kernel with NaN or inf
+        (inf * 0 = NaN): then the outputs next to the signal's ends are computed from the
+        signal's samples alone.
+        """
         m, ax = self._m, self._ax
         n = new.shape[ax]
+        if not self._kernel_finite and (real < m - 1 or fake_new):
+            signal = _take(history, ax, m - 1 - real, m - 1)
+            edge = n if fake_new else min(n, m - 1 - real)
+            if not fake_new:
+                signal = np.concatenate([signal, _take(new, ax, 0, edge)], axis=ax)
+            spec = make_spec(signal, self._h, kind=self.kind, mode="full", axes=ax)
+            outputs = _take(run(spec, "auto", self._backend, 1), ax, real, real + edge)
+            if edge == n:
+                return outputs
+            rest = self._outputs(
+                np.concatenate([history, _take(new, ax, 0, edge)], axis=ax)[
+                    _index(history.ndim, ax, edge, edge + m - 1)
+                ],
+                _take(new, ax, edge, n),
+                m - 1,
+            )
+            return np.concatenate([outputs, rest], axis=ax)
         out = np.empty(_with(self._out_channels, ax, n), dtype=self._result_dtype)
         for start in range(0, n, self._step):
             stop = min(n, start + self._step)

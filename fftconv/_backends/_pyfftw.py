@@ -134,9 +134,37 @@ class FilterPlan:
         return self.out
 
 
+class SpectrumPlan:
+    """A zero-padded buffer, its spectrum and the forward plan, for one kernel shape."""
+
+    def __init__(
+        self,
+        h_shape: tuple[int, ...],
+        dtype: np.dtype,
+        lengths: Sequence[int],
+        axes: Sequence[int],
+        workers: int,
+    ) -> None:
+        self.h_in = pyfftw.empty_aligned(_padded(h_shape, lengths, axes), dtype)
+        self.h_data = tuple(slice(0, n) for n in h_shape)
+        self.spectrum = pyfftw.empty_aligned(
+            _spectrum_shape(self.h_in.shape, axes, dtype.kind != "c"),
+            np.result_type(dtype, np.complex64),
+        )
+        (self._forward,) = _make_plans([(self.h_in, self.spectrum, "FFTW_FORWARD")], axes, workers)
+        self.h_in[...] = 0  # after planning (a measuring planner scribbles on the arrays)
+        self.nbytes = _unique_nbytes(self.h_in, self.spectrum)
+
+    def __call__(self, h: np.ndarray) -> np.ndarray:
+        """The spectrum of `h` (zero-padded), in the reused `spectrum` buffer."""
+        self.h_in[self.h_data] = h
+        self._forward()
+        return self.spectrum
+
+
 class CircularPlan:
-    """A `FilterPlan` for x plus a padded buffer, spectrum and plan for the kernel h:
-    circular convolutions (or correlations) of one pair of shapes."""
+    """A `FilterPlan` for x and a `SpectrumPlan` for the kernel h: circular
+    convolutions (or correlations) of one pair of shapes."""
 
     @staticmethod
     def estimate_bytes(
@@ -163,32 +191,22 @@ class CircularPlan:
         workers: int,
         reusable: bool = True,
     ) -> None:
-        self.h_in = pyfftw.empty_aligned(_padded(h_shape, lengths, axes), dtype)
-        self.h_data = tuple(slice(0, n) for n in h_shape)
-        cdtype = np.result_type(dtype, np.complex64)
-        self.h_spectrum = pyfftw.empty_aligned(
-            _spectrum_shape(self.h_in.shape, axes, dtype.kind != "c"), cdtype
-        )
-        (self._forward_h,) = _make_plans(
-            [(self.h_in, self.h_spectrum, "FFTW_FORWARD")], axes, workers
-        )
-        self.h_in[...] = 0  # after planning, as in FilterPlan
+        self.kernel = SpectrumPlan(h_shape, dtype, lengths, axes, workers)
         self.filter = FilterPlan(
-            x_shape, self.h_spectrum.shape, dtype, lengths, axes, workers, reusable
+            x_shape, self.kernel.spectrum.shape, dtype, lengths, axes, workers, reusable
         )
         self.scale = self.filter.scale
-        self.nbytes = self.filter.nbytes + _unique_nbytes(self.h_in, self.h_spectrum)
+        self.nbytes = self.filter.nbytes + self.kernel.nbytes
 
     def __call__(self, x: np.ndarray, h: np.ndarray, conjugate: bool) -> np.ndarray:
         """The unnormalised circular convolution, or correlation with `conjugate`."""
-        self.h_in[self.h_data] = h
-        self._forward_h()
+        spectrum = self.kernel(h)
         if conjugate:
-            np.conjugate(self.h_spectrum, out=self.h_spectrum)
-        return self.filter(x, self.h_spectrum)
+            np.conjugate(spectrum, out=spectrum)
+        return self.filter(x, spectrum)
 
 
-_Plan = FilterPlan | CircularPlan
+_Plan = FilterPlan | CircularPlan | SpectrumPlan
 
 
 class PyFFTWBackend:
@@ -251,15 +269,13 @@ class PyFFTWBackend:
         workers: int,
         conjugate: bool = False,
     ) -> np.ndarray:
-        real = h.dtype.kind != "c"
-        padded = pyfftw.zeros_aligned(_padded(h.shape, lengths, axes), h.dtype)
-        out = pyfftw.empty_aligned(
-            _spectrum_shape(padded.shape, axes, real), np.result_type(h.dtype, np.complex64)
+        plan = self._cached(
+            ("spectrum", h.shape, h.dtype.str, tuple(lengths), tuple(axes), workers),
+            lambda reusable: SpectrumPlan(h.shape, h.dtype, lengths, axes, workers),
+            3 * math.prod(_padded(h.shape, lengths, axes)) * h.dtype.itemsize,
         )
-        (forward,) = _make_plans([(padded, out, "FFTW_FORWARD")], axes, workers)
-        padded[...] = 0  # after planning (a measuring planner scribbles on the arrays)
-        padded[tuple(slice(0, n) for n in h.shape)] = h
-        forward()
+        assert isinstance(plan, SpectrumPlan)
+        out = plan(h).copy()  # the caller owns it; the buffer is reused
         return np.conjugate(out, out=out) if conjugate else out
 
     def filter(

@@ -274,11 +274,11 @@ class Convolver:
                 lengths=plan.lengths,
                 backend=backend,
                 workers=threads,
-                spectrum=oa_spectrum(h, spec, plan.blocks, plan.lengths, backend, threads),
+                spectrum=oa_spectrum(h, spec, plan.blocks, plan.lengths, backend),
             )
         else:
             lengths = fast_lengths(spec, backend, real)
-            spectrum = backend.spectrum(h, lengths, spec.axes, threads, correlate)
+            spectrum = backend.spectrum(h, lengths, spec.axes, 1, correlate)  # once
             engine = functools.partial(
                 fft_convolve, backend=backend, workers=threads, spectrum=spectrum
             )

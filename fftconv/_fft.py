@@ -10,7 +10,7 @@ anything else, so the result is the linear one.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -56,7 +56,11 @@ def read_window(
         pieces[a] = [(slice(0, head), slice(start, start + head))]
         if head < length:
             pieces[a].append((slice(head, length), slice(0, length - head)))
-    for combo in itertools.product(*pieces):
+    if all(len(p) == 1 for p in pieces):  # the common case: no wrap
+        combos: Iterable[tuple[tuple[slice, slice], ...]] = [tuple(p[0] for p in pieces)]
+    else:
+        combos = itertools.product(*pieces)
+    for combo in combos:
         dst = out[tuple(d for d, _ in combo)]
         src = circ[tuple(s for _, s in combo)]
         if scale == 1.0:

@@ -85,7 +85,7 @@ def oa_convolve(
     ``kernel_shape`` of `block_layout`, computed once by the caller; `out`: where to write.
     """
     if spectrum is None:
-        spectrum = oa_spectrum(h, spec, blocks, lengths, backend, workers)
+        spectrum = oa_spectrum(h, spec, blocks, lengths, backend)
     if len(spec.axes) == 1:
         # One convolved axis: overlap-save, which reads the blocks through a strided
         # view and writes the window directly, measured 1.2-2.2x faster here at
@@ -120,17 +120,21 @@ def oa_spectrum(
     blocks: Sequence[int],
     lengths: Sequence[int],
     backend: FFTBackend,
-    workers: int,
 ) -> np.ndarray:
     """The kernel's (conjugated, for a correlation) spectrum in the layout `oa_convolve`
-    uses: overlap-save's along one axis, the blocked layout along several."""
+    uses: overlap-save's along one axis, the blocked layout along several.
+
+    One thread: it is one block-sized transform, and FFTW's threaded plan of a single
+    small transform may round differently (seen at 384 points), which would make the
+    result depend on how many cores were idle at the call.
+    """
     correlate = spec.kind == "correlate"
     if len(spec.axes) == 1:
         hs = stream_kernel_layout(h, spec.axes[0])
-        return backend.spectrum(hs, lengths, [h.ndim], workers, correlate)
+        return backend.spectrum(hs, lengths, [h.ndim], 1, correlate)
     layout = block_layout(spec.in1.shape, h.shape, spec.axes, blocks)
     hb = h.reshape(layout.kernel_shape)
-    return backend.spectrum(hb, lengths, layout.fft_axes, workers, correlate)
+    return backend.spectrum(hb, lengths, layout.fft_axes, 1, correlate)
 
 
 def _take(y: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:

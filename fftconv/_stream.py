@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from typing import Any
@@ -191,7 +190,7 @@ class StreamConvolver:
         self._length = length
         self._block = length - m + 1
         self._step = max(self._block, STEP_SAMPLES // self._block * self._block, m)
-        self._spectra: dict[np.dtype, np.ndarray] = {}
+        self._spectra: dict[tuple[np.dtype, int], np.ndarray] = {}
         # The last M - 1 inputs (zeros before the signal) and, in mode 'valid', the
         # first M - 1 outputs, which belong to the result only if the signal turns out
         # shorter than the kernel.
@@ -302,14 +301,16 @@ class StreamConvolver:
         outputs of ``history + new``, computed in steps of `_step` new samples.
 
         `real`: how many of the history's last samples are the signal's; `fake_new`: the
-        new samples are the zeros after the signal (`flush`). A zero outside the signal
-        is not a term of the definition, which matters only for a kernel with NaN or inf
-        (inf * 0 = NaN): then the outputs next to the signal's ends are computed from the
-        signal's samples alone.
+        new samples are the zeros after the signal (`flush`). The outputs next to the
+        signal's ends are computed from the signal's samples alone at the end (`flush`:
+        a one-shot 'full' convolution of the last M - 1 samples, which is also far
+        cheaper than padding when the signal is short and the channels many) and at the
+        start when the kernel holds NaN or inf: a zero outside the signal is not a term
+        of the definition, and inf * 0 would be NaN.
         """
         m, ax = self._m, self._ax
         n = new.shape[ax]
-        if not self._kernel_finite and (real < m - 1 or fake_new):
+        if n and (fake_new or (not self._kernel_finite and real < m - 1)):
             signal = _take(history, ax, m - 1 - real, m - 1)
             edge = n if fake_new else min(n, m - 1 - real)
             if not fake_new:
@@ -344,32 +345,34 @@ class StreamConvolver:
         if spec.is_integer:
             exact = plan_exact(spec, math.prod(spec.full_shape[a] for a in spec.axes))
         method = choose(spec, self._backend, quick=True, exact=exact).method
-        dtype = compute_dtype(spec)
-        engine = functools.partial(self._overlap_save, spectrum=self._spectrum(dtype))
-        return compute(spec, "direct" if method == "direct" else "fft", engine, exact)
+        return compute(spec, method, self._overlap_save, exact)
 
-    def _overlap_save(
-        self, x: np.ndarray, h: np.ndarray, spec: ConvSpec, *, spectrum: np.ndarray
-    ) -> np.ndarray:
-        # `h` is the spectrum's kernel (its non-finite values zeroed by `compute`).
+    def _overlap_save(self, x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
+        """`_dispatch.compute`'s FFT engine for one step: overlap-save with the kernel's
+        spectrum (`h`, with its non-finite values zeroed by `compute`, is not read)."""
+        # A step with fewer outputs than a block (a short chunk, flush) uses a shorter
+        # transform, a power of two (so at most log2(block) spectra are kept): with many
+        # channels a block-long one would cost up to 50x more.
+        outputs = x.shape[self._ax] - self._m + 1
+        length = min(self._length, 1 << (outputs + self._m - 2).bit_length())
         return overlap_save(
             x,
-            spectrum,
+            self._spectrum(x.dtype, length),
             self._m,
-            self._length,
+            length,
             self._ax,
             self._backend,
             correlate=self.kind == "correlate",
         )
 
-    def _spectrum(self, dtype: np.dtype) -> np.ndarray:
-        spectrum = self._spectra.get(dtype)
+    def _spectrum(self, dtype: np.dtype, length: int) -> np.ndarray:
+        spectrum = self._spectra.get((dtype, length))
         if spectrum is None:
             h = stream_kernel_layout(zero_nonfinite(self._h.astype(dtype)), self._ax)
             spectrum = self._backend.spectrum(
-                h, [self._length], [h.ndim - 1], 1, self.kind == "correlate"
+                h, [length], [h.ndim - 1], 1, self.kind == "correlate"
             )
-            self._spectra[dtype] = spectrum
+            self._spectra[(dtype, length)] = spectrum
         return spectrum
 
     def _window(self, full: np.ndarray, first: int, *, final: bool) -> np.ndarray:

@@ -223,15 +223,18 @@ class PyFFTWBackend:
             self._plans.clear()
             self._plans_bytes = 0
 
-    def _cached(self, key: tuple[Any, ...], make: Callable[[bool], _Plan], nbytes: int) -> _Plan:
-        """The plan for `key` made by ``make(reusable)``: cached when its buffers fit."""
+    def _cached(
+        self, key: tuple[Any, ...], make: Callable[[bool], _Plan], nbytes: Callable[[], int]
+    ) -> _Plan:
+        """The plan for `key` made by ``make(reusable)``: cached when its buffers
+        (about ``nbytes()``, asked only for a new plan) fit."""
         key = (*key, planner_flag(), threading.get_ident())
         with self._cache_lock:
             plan = self._plans.get(key)
             if plan is not None:
                 self._plans.move_to_end(key)
                 return plan
-        reusable = nbytes <= _CACHE_MAX_BYTES
+        reusable = nbytes() <= _CACHE_MAX_BYTES
         plan = make(reusable)
         if reusable:
             with self._cache_lock:
@@ -256,7 +259,7 @@ class PyFFTWBackend:
             lambda reusable: CircularPlan(
                 x.shape, h.shape, x.dtype, lengths, axes, workers, reusable
             ),
-            CircularPlan.estimate_bytes(x.shape, h.shape, x.dtype, lengths, axes),
+            lambda: CircularPlan.estimate_bytes(x.shape, h.shape, x.dtype, lengths, axes),
         )
         assert isinstance(plan, CircularPlan)
         return plan(x, h, conjugate), plan.scale
@@ -272,7 +275,7 @@ class PyFFTWBackend:
         plan = self._cached(
             ("spectrum", h.shape, h.dtype.str, tuple(lengths), tuple(axes), workers),
             lambda reusable: SpectrumPlan(h.shape, h.dtype, lengths, axes, workers),
-            3 * math.prod(_padded(h.shape, lengths, axes)) * h.dtype.itemsize,
+            lambda: 3 * math.prod(_padded(h.shape, lengths, axes)) * h.dtype.itemsize,
         )
         assert isinstance(plan, SpectrumPlan)
         out = plan(h).copy()  # the caller owns it; the buffer is reused
@@ -286,15 +289,17 @@ class PyFFTWBackend:
         axes: Sequence[int],
         workers: int,
     ) -> tuple[np.ndarray, float]:
-        shape = np.broadcast_shapes(
-            _padded(x.shape, lengths, axes), _padded(spectrum.shape, lengths, axes)
-        )
+        def nbytes() -> int:
+            padded = _padded(spectrum.shape, lengths, axes)
+            shape = np.broadcast_shapes(_padded(x.shape, lengths, axes), padded)
+            return 4 * math.prod(shape) * x.dtype.itemsize
+
         plan = self._cached(
             ("filter", x.shape, spectrum.shape, x.dtype.str, tuple(lengths), tuple(axes), workers),
             lambda reusable: FilterPlan(
                 x.shape, spectrum.shape, x.dtype, lengths, axes, workers, reusable
             ),
-            4 * math.prod(shape) * x.dtype.itemsize,
+            nbytes,
         )
         assert isinstance(plan, FilterPlan)
         return plan(x, spectrum), plan.scale

@@ -9,6 +9,7 @@ from ._calibrate import calibrate
 from ._choose import choose_method
 from ._convolver import Convolver
 from ._dispatch import Choice
+from ._file import convolve_file
 from ._profile import Constants
 from ._scipy_compat import (
     choose_conv_method,
@@ -32,6 +33,7 @@ __all__ = [
     "choose_method",
     "convolve",
     "convolve2d",
+    "convolve_file",
     "correlate",
     "correlate2d",
     "correlation_lags",

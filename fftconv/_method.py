@@ -18,6 +18,7 @@ method) together with the regret of ``auto`` that it causes.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _profile
-from ._backends import FFTBackend
+from ._backends import BackendName, FFTBackend, resolve_backend
 from ._builtin_table import BUILTIN_FFT_TABLE, BUILTIN_OA_TABLE
 from ._direct import direct_macs
 from ._fft import fast_lengths
@@ -263,6 +264,11 @@ def _oa_lengths(lo: int, hi: int) -> list[int]:
 
 
 def oa_block(n: int, m: int, backend: FFTBackend, real: bool) -> tuple[int, int]:
+    return _oa_block(n, m, backend.name, real)
+
+
+@functools.lru_cache(maxsize=1024)  # a pure function of its arguments, ~10 us a call
+def _oa_block(n: int, m: int, backend_name: BackendName, real: bool) -> tuple[int, int]:
     """(block size, transform length) minimising the overlap-add work along one axis.
 
     Work per axis is ``nblocks * L * log2(L)`` with ``B = L - m + 1``; the candidates
@@ -270,6 +276,7 @@ def oa_block(n: int, m: int, backend: FFTBackend, real: bool) -> tuple[int, int]
     length, which means no blocking. Blocks hold at least ``m - 1`` samples (``L >=
     2m - 1``) so that only neighbouring blocks overlap.
     """
+    backend = resolve_backend(backend_name)
     whole = backend.next_fast_len(n + m - 1, real)
     best = (whole * math.log2(max(whole, 2)), n, whole)
     for length in _oa_lengths(max(2 * m - 1, OA_MIN_LENGTH), whole):

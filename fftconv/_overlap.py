@@ -110,7 +110,7 @@ def oa_convolve(
         m = h.shape[a]
         offset = m - 1 if spec.kind == "correlate" else 0
         y = _overlap_add_axis(y, layout.positions[i], blocks[i], m, offset)
-        y = _take(y, layout.positions[i], 0, x.shape[a] + m - 1)
+        y = axis_slice(y, layout.positions[i], 0, x.shape[a] + m - 1)
     return read_window(y, spec, [0] * len(spec.axes), scale, out)
 
 
@@ -137,10 +137,16 @@ def oa_spectrum(
     return backend.spectrum(hb, lengths, layout.fft_axes, 1, correlate)
 
 
-def _take(y: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
-    index = [slice(None)] * y.ndim
+def axis_index(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
+    """The index of ``[start:stop]`` along `axis` of an `ndim`-dimensional array."""
+    index = [slice(None)] * ndim
     index[axis] = slice(start, stop)
-    return y[tuple(index)]
+    return tuple(index)
+
+
+def axis_slice(y: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    """``y[..., start:stop, ...]`` along `axis` (a view)."""
+    return y[axis_index(y.ndim, axis, start, stop)]
 
 
 def _overlap_add_axis(y: np.ndarray, p: int, block: int, m: int, offset: int) -> np.ndarray:
@@ -172,46 +178,50 @@ def _overlap_add_axis(y: np.ndarray, p: int, block: int, m: int, offset: int) ->
     return np.moveaxis(out, -1, p)
 
 
-def overlap_save(
+def _overlap_save_blocks(
     x: np.ndarray,
     spectrum: np.ndarray,
     m: int,
     length: int,
     axis: int,
     backend: FFTBackend,
+    out: np.ndarray,
     *,
     correlate: bool,
-    workers: int = 1,
-) -> np.ndarray:
-    """The 'valid' outputs of `x` with a kernel of `m` taps along `axis`, by overlap-save.
+    workers: int,
+) -> None:
+    """Write to `out` the first ``out.shape[axis]`` 'valid' outputs of `x` along
+    `axis`, which holds whole segments: ``(nb - 1) * B + length`` samples, ``B = length
+    - m + 1``.
 
-    `spectrum` is the kernel's (conjugated, for a correlation) spectrum at `length`
-    along the last axis, with the kernel's time axis moved last and a length-1 axis left
-    in its place (`stream_kernel_layout`). Segment ``k`` is ``x[kB : kB + length]`` with
-    ``B = length - m + 1``; its circular result holds B valid outputs, at indices
-    ``[m - 1, length)`` for a convolution and ``[0, B)`` for a correlation (lag 0 at
-    index 0). Segments are read through a strided view: no copy of `x` except the zero
-    tail of a last, partial segment.
+    Segment ``k`` is ``x[kB : kB + length]``, read through a strided view (no copy); its
+    circular result holds B valid outputs, at indices ``[m - 1, length)`` for a
+    convolution and ``[0, B)`` for a correlation (lag 0 at index 0).
     """
     block = length - m + 1
-    n_out = x.shape[axis] - m + 1
-    nb = -(-n_out // block)
-    short = (nb - 1) * block + length - x.shape[axis]
-    if short > 0:
-        pad = [(0, 0)] * x.ndim
-        pad[axis] = (0, short)
-        x = np.pad(x, pad)
-    windows = np.lib.stride_tricks.sliding_window_view(x, length, axis=axis)
-    index = [slice(None)] * windows.ndim
-    index[axis] = slice(None, None, block)
-    segments = windows[tuple(index)]  # (..., nb, ..., length): blocks at `axis`
+    nb = (x.shape[axis] - length) // block + 1
+    segments = np.lib.stride_tricks.as_strided(  # (..., nb, ..., length)
+        x,
+        shape=x.shape[:axis] + (nb,) + x.shape[axis + 1 :] + (length,),
+        strides=x.strides[:axis]
+        + (x.strides[axis] * block,)
+        + x.strides[axis + 1 :]
+        + (x.strides[axis],),
+        writeable=False,
+    )
     y, scale = backend.filter(segments, spectrum, [length], [x.ndim], workers)
     start = 0 if correlate else m - 1
-    valid = np.moveaxis(y[..., start : start + block], -1, axis + 1)
-    out = np.multiply(valid, scale)  # a new array (y may be a reused buffer)
-    # Merge (blocks, block) into one axis; other axes have the broadcast shape.
-    shape = out.shape[:axis] + (nb * block,) + out.shape[axis + 2 :]
-    return _take(out.reshape(shape), axis, 0, n_out)
+    valid = y[..., start : start + block]
+    if axis != x.ndim - 1:  # each block's outputs right after its blocks axis
+        valid = np.moveaxis(valid, -1, axis + 1)
+    count = out.shape[axis]
+    if count == nb * block:  # split `out`'s axis into (blocks, block): always a view
+        target = out.reshape(out.shape[:axis] + (nb, block) + out.shape[axis + 1 :])
+        np.multiply(valid, scale, out=target)
+    else:
+        merged = np.multiply(valid, scale)
+        merged = merged.reshape(merged.shape[:axis] + (nb * block,) + merged.shape[axis + 2 :])
+        np.copyto(out, axis_slice(merged, axis, 0, count))
 
 
 def overlap_save_window(
@@ -225,39 +235,54 @@ def overlap_save_window(
     workers: int,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The mode window of `spec` (one convolved axis) by `overlap_save`, with the
+    """The mode window of `spec` (one convolved axis) by overlap-save, with the
     kernel's `spectrum` in `stream_kernel_layout` at `length`; `out`: where to write.
 
     Full-result output ``i`` is the 'valid' output of x's samples ``i - M + 1 ... i``, so
-    the window ``[s, s + n)`` needs x from ``s - M + 1`` to ``s + n``, zero outside x.
+    the window ``[s, s + n)`` reads x from ``s - M + 1`` on, zero outside x. The blocks
+    whose segments lie inside x read x itself; only the first and the last ones, which
+    reach past its ends, are copied with zeros (one large temporary less per call).
     """
     (axis,) = spec.axes
     m, size = h.shape[axis], x.shape[axis]
     start, count = spec.starts[axis], spec.out_shape[axis]
     block = length - m + 1
-    # Whole segments: the zero tail of the last one is padded here, in the one copy.
-    lo = start - (m - 1)
-    hi = lo + (-(-count // block) - 1) * block + length
-    data = _take(x, axis, max(lo, 0), min(hi, size))
-    if lo < 0 or hi > size:
-        pad = [(0, 0)] * x.ndim
-        pad[axis] = (max(-lo, 0), max(hi - size, 0))
-        data = np.pad(data, pad)
-    correlate = spec.kind == "correlate"
-    y = _take(
-        overlap_save(
-            data, spectrum, m, length, axis, backend, correlate=correlate, workers=workers
-        ),
-        axis,
-        0,
-        count,
-    )
+    nb = -(-count // block)
     if out is None:
-        return y
-    np.copyto(out, y)
+        out = np.empty(spec.out_shape, dtype=x.dtype)
+    lo = start - (m - 1)  # x index of segment 0's first sample
+    # Blocks [inner, outer) have segments inside x and whole blocks of outputs.
+    inner = min(nb, -(-max(-lo, 0) // block))
+    outer = max(
+        inner, min(nb if nb * block == count else nb - 1, (size - length - lo) // block + 1)
+    )
+    correlate = spec.kind == "correlate"
+    for first, stop in ((0, inner), (inner, outer), (outer, nb)):
+        if first == stop:
+            continue
+        a, b = lo + first * block, lo + (stop - 1) * block + length
+        data = axis_slice(x, axis, max(a, 0), min(b, size))
+        if a < 0 or b > size:
+            data = zero_extended(data, axis, max(-a, 0), max(b - size, 0))
+        target = axis_slice(out, axis, first * block, min(stop * block, count))
+        _overlap_save_blocks(
+            data, spectrum, m, length, axis, backend, target, correlate=correlate, workers=workers
+        )
     return out
 
 
 def stream_kernel_layout(h: np.ndarray, axis: int) -> np.ndarray:
     """The kernel in `overlap_save`'s layout: time axis last, a length-1 axis in its place."""
+    if axis == h.ndim - 1:
+        return h.reshape(h.shape[:-1] + (1, h.shape[-1]))
     return np.expand_dims(np.moveaxis(h, axis, -1), axis)
+
+
+def zero_extended(x: np.ndarray, axis: int, before: int, after: int) -> np.ndarray:
+    """`x` with `before` and `after` zeros along `axis` (np.pad's result, minus ~10 us
+    of its argument handling, which matters on the small calls)."""
+    shape = list(x.shape)
+    shape[axis] += before + after
+    out = np.zeros(shape, dtype=x.dtype)
+    out[axis_index(out.ndim, axis, before, before + x.shape[axis])] = x
+    return out

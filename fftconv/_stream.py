@@ -14,7 +14,7 @@ from ._backends import resolve_backend
 from ._dispatch import choose, compute, compute_dtype, run
 from ._exact import plan_exact
 from ._nonfinite import zero_nonfinite
-from ._overlap import overlap_save, stream_kernel_layout
+from ._overlap import axis_index, axis_slice, overlap_save_window, stream_kernel_layout
 from ._spec import (
     KINDS,
     MODES,
@@ -286,9 +286,9 @@ class StreamConvolver:
         k = self._m - 1
         n = a.shape[self._ax]
         if n >= k:
-            return np.array(_take(a, self._ax, n - k, n))
+            return np.array(axis_slice(a, self._ax, n - k, n))
         both = np.concatenate([self._history, a], axis=self._ax)
-        return _take(both, self._ax, n, n + k)
+        return axis_slice(both, self._ax, n, n + k)
 
     def _real_history(self) -> int:
         """How many of the history's samples are the signal's (the rest are zeros)."""
@@ -311,19 +311,19 @@ class StreamConvolver:
         m, ax = self._m, self._ax
         n = new.shape[ax]
         if n and (fake_new or (not self._kernel_finite and real < m - 1)):
-            signal = _take(history, ax, m - 1 - real, m - 1)
+            signal = axis_slice(history, ax, m - 1 - real, m - 1)
             edge = n if fake_new else min(n, m - 1 - real)
             if not fake_new:
-                signal = np.concatenate([signal, _take(new, ax, 0, edge)], axis=ax)
+                signal = np.concatenate([signal, axis_slice(new, ax, 0, edge)], axis=ax)
             spec = make_spec(signal, self._h, kind=self.kind, mode="full", axes=ax)
-            outputs = _take(run(spec, "auto", self._backend, 1), ax, real, real + edge)
+            outputs = axis_slice(run(spec, "auto", self._backend, 1), ax, real, real + edge)
             if edge == n:
                 return outputs
             rest = self._outputs(
-                np.concatenate([history, _take(new, ax, 0, edge)], axis=ax)[
-                    _index(history.ndim, ax, edge, edge + m - 1)
+                np.concatenate([history, axis_slice(new, ax, 0, edge)], axis=ax)[
+                    axis_index(history.ndim, ax, edge, edge + m - 1)
                 ],
-                _take(new, ax, edge, n),
+                axis_slice(new, ax, edge, n),
                 m - 1,
             )
             return np.concatenate([outputs, rest], axis=ax)
@@ -331,11 +331,11 @@ class StreamConvolver:
         for start in range(0, n, self._step):
             stop = min(n, start + self._step)
             if start >= m - 1:
-                data = _take(new, ax, start - (m - 1), stop)  # a view: no copy
+                data = axis_slice(new, ax, start - (m - 1), stop)  # a view: no copy
             else:
-                head = _take(history, ax, start, m - 1)
-                data = np.concatenate([head, _take(new, ax, 0, stop)], axis=ax)
-            out[_index(out.ndim, ax, start, stop)] = self._valid(data)
+                head = axis_slice(history, ax, start, m - 1)
+                data = np.concatenate([head, axis_slice(new, ax, 0, stop)], axis=ax)
+            out[axis_index(out.ndim, ax, start, stop)] = self._valid(data)
         return out
 
     def _valid(self, data: np.ndarray) -> np.ndarray:
@@ -355,14 +355,14 @@ class StreamConvolver:
         # channels a block-long one would cost up to 50x more.
         outputs = x.shape[self._ax] - self._m + 1
         length = min(self._length, 1 << (outputs + self._m - 2).bit_length())
-        return overlap_save(
+        return overlap_save_window(
             x,
-            self._spectrum(x.dtype, length),
-            self._m,
-            length,
-            self._ax,
-            self._backend,
-            correlate=self.kind == "correlate",
+            h,
+            spec,
+            spectrum=self._spectrum(x.dtype, length),
+            length=length,
+            backend=self._backend,
+            workers=1,
         )
 
     def _spectrum(self, dtype: np.dtype, length: int) -> np.ndarray:
@@ -384,29 +384,19 @@ class StreamConvolver:
             return full
         if self.mode == "same":
             lo, hi = (m - 1) // 2, ((m - 1) // 2 + total if final else first + count)
-            return _take(full, ax, max(lo - first, 0), max(min(hi - first, count), 0))
+            return axis_slice(full, ax, max(lo - first, 0), max(min(hi - first, count), 0))
         # valid: [min(N, M) - 1, max(N, M)), N only known at the end. Outputs below
         # M - 1 are held in `_head` until then.
         if not final:
             below = max(min(m - 1 - first, count), 0)
-            self._head = np.concatenate([self._head, _take(full, ax, 0, below)], axis=ax)
-            return _take(full, ax, below, count)
+            self._head = np.concatenate([self._head, axis_slice(full, ax, 0, below)], axis=ax)
+            return axis_slice(full, ax, below, count)
         if total >= m:
-            return _take(full, ax, 0, 0)  # every valid output came from process()
+            return axis_slice(full, ax, 0, 0)  # every valid output came from process()
         # A signal shorter than the kernel: outputs [N - 1, M) of the full result.
         both = np.concatenate([self._head, full], axis=ax)
-        return _take(both, ax, total - 1, m)
+        return axis_slice(both, ax, total - 1, m)
 
 
 def _with(shape: tuple[Any, ...], axis: int, value: Any) -> tuple[Any, ...]:
     return shape[:axis] + (value,) + shape[axis + 1 :]
-
-
-def _index(ndim: int, axis: int, start: int, stop: int) -> tuple[slice, ...]:
-    index = [slice(None)] * ndim
-    index[axis] = slice(start, stop)
-    return tuple(index)
-
-
-def _take(a: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
-    return a[_index(a.ndim, axis, start, stop)]

@@ -41,18 +41,18 @@ FALLBACK_TRANSFORM_NS = 0.25
 
 BUILTIN = Constants(
     # numpy.convolve per multiply-add, plus per output (one dot-product call each).
-    direct_1d_ns={"f4": 0.0268, "f8": 0.0583, "c8": 0.0756, "c16": 0.138, "i8": 0.3713, "O": 60.0},
-    direct_1d_out_ns=7.29,
+    direct_1d_ns={"f4": 0.0305, "f8": 0.0688, "c8": 0.0698, "c16": 0.1278, "i8": 0.3718, "O": 60.0},
+    direct_1d_out_ns=6.68,
     # numpy.convolve's unrolled loop for kernels of up to 8 taps, per multiply-add.
-    direct_1d_small_ns={"f4": 0.1465, "f8": 0.1378},
+    direct_1d_small_ns={"f4": 0.1447, "f8": 0.1396},
     # Sum of shifted slices: per multiply-add, and per slice (Python loop overhead).
-    direct_nd_ns={"f4": 0.2966, "f8": 0.8012, "c8": 0.6076, "c16": 1.466, "i8": 0.6073, "O": 80.0},
-    direct_nd_step_ns=3740.0,
+    direct_nd_ns={"f4": 0.2895, "f8": 0.8032, "c8": 0.5837, "c16": 1.4503, "i8": 0.5978, "O": 80.0},
+    direct_nd_step_ns=3780.0,
     # Fixed cost of one FFT-method call through the public function (validation, the
     # non-finite scan, cached plan lookup, kernel flip, output copy).
-    fft_call_ns=13500.0,
+    fft_call_ns=16900.0,
     # Single FFT, per padded point beyond the transform table (input and output copies).
-    fft_pass_ns=0.211,
+    fft_pass_ns=0.418,
     fft_table=BUILTIN_FFT_TABLE,
     oa_table=BUILTIN_OA_TABLE,
 )

@@ -265,8 +265,12 @@ def overlap_save_window(
         if a < 0 or b > size:
             data = zero_extended(data, axis, max(-a, 0), max(b - size, 0))
         target = axis_slice(out, axis, first * block, min(stop * block, count))
+        # One thread for a single segment: FFTW's threaded plan of one small transform
+        # may round differently (seen at 384 points), which would make the result
+        # depend on how many cores were idle; batches split by segment, bit for bit.
+        threads = workers if stop - first > 1 else 1
         _overlap_save_blocks(
-            data, spectrum, m, length, axis, backend, target, correlate=correlate, workers=workers
+            data, spectrum, m, length, axis, backend, target, correlate=correlate, workers=threads
         )
     return out
 

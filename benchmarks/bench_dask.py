@@ -44,10 +44,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import dask
-import dask.array as da
 import numpy as np
-from distributed import Client, LocalCluster, get_task_stream
+
+try:
+    import dask
+    import dask.array as da
+    from distributed import Client, LocalCluster, get_task_stream
+except ImportError as exc:
+    raise SystemExit(f"bench_dask.py needs dask: pip install 'fftconv[dask]' ({exc})") from exc
 
 try:
     import fftconv as fc

@@ -317,9 +317,10 @@ class _AtomicNpy:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # Windows
         self._fd = os.open(self.tmp, flags, 0o666)
         try:
-            header = _header(self.shape, self.dtype)
-            _pwrite_all(self._fd, memoryview(header), 0)
-            self.offset = len(header)
+            # Zeros where the header goes until the data is complete: a temporary file
+            # that a kill -9 leaves behind is no loadable .npy either.
+            self.offset = len(_header(self.shape, self.dtype))
+            _pwrite_all(self._fd, memoryview(bytes(self.offset)), 0)
             _reserve(self._fd, self.offset + self.nbytes)
         except BaseException:
             self._abort()
@@ -361,6 +362,7 @@ class _AtomicNpy:
                     f"axis {self.axis}, expected {self.shape[self.axis]}; dst was not written"
                 )
             assert self._fd is not None
+            _pwrite_all(self._fd, memoryview(_header(self.shape, self.dtype)), 0)
             os.fsync(self._fd)  # the data is on disk before the name points at it
             os.close(self._fd)
             self._fd = None

@@ -490,6 +490,46 @@ def test_bar_by_default_on_a_terminal(tmp_path, monkeypatch):
 # -- constant memory ------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_killed_process_leaves_no_loadable_file(tmp_path):
+    """A process killed (SIGKILL, no cleanup) in the middle of writing leaves `dst` as
+    it was, and its hidden temporary file is no loadable .npy: the header is written
+    last, after every sample."""
+    import signal
+    import time
+
+    np.save(tmp_path / "in.npy", np.zeros(2**20))
+    np.save(tmp_path / "out.npy", np.arange(5))
+    old = (tmp_path / "out.npy").read_bytes()
+    script = textwrap.dedent(
+        f"""
+        import sys, numpy as np, fftconv as fc
+        class Slow(fc.StreamConvolver):  # a chunk every 20 ms: killed long before the end
+            def process(self, chunk):
+                import time; time.sleep(0.02); print("chunk", flush=True)
+                return super().process(chunk)
+        fc._file.StreamConvolver = Slow
+        d = {str(tmp_path)!r}
+        fc.convolve_file(d + "/in.npy", np.ones(9), d + "/out.npy", chunk_size=2**12)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        for _ in range(5):  # some chunks written
+            assert child.stdout.readline().startswith("chunk")
+        partial = [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+        assert len(partial) == 1 and partial[0].stat().st_size > 2**20
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+    time.sleep(0.01)
+    assert (tmp_path / "out.npy").read_bytes() == old
+    with pytest.raises(ValueError):  # not an .npy: no magic string, no header
+        np.load(partial[0])
+
+
 def test_resident_memory_does_not_grow_with_the_file(tmp_path):
     """In a fresh process: the peak RSS (VmHWM) of convolving a 64 MiB file in 1 MiB
     chunks exceeds that of a 1 MiB file by far less than the file (both are read

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _profile
 from ._backends import BackendName, get_backend, resolve_backend
-from ._direct import numpy_1d
-from ._dispatch import choice_key, remembered_choice, run
+from ._dispatch import Prepared, prepare, run
 from ._spec import KINDS, METHODS, Kind, Method, Mode, as_input_array, choice, make_spec
 
 
@@ -24,10 +25,11 @@ def _operate(
     workers: int | None,
     backend: BackendName | None,
 ) -> np.ndarray:
-    if axes is None and workers is None and backend is None:
-        out = _plain_1d(kind, in1, in2, mode, method)
-        if out is not None:
-            return out
+    key = _memo_key(kind, in1, in2, mode, method, axes, workers, backend)
+    if key is not None:
+        prepared = _PREPARED.get(key)
+        if prepared is not None:
+            return prepared(cast(np.ndarray, in1), cast(np.ndarray, in2))
     # Dask arrays: a lazy blockwise result. dask.array is looked up, never imported
     # here (a NumPy call pays a dict lookup and at most two isinstance checks, ~0.1 us).
     dask_array = sys.modules.get("dask.array")
@@ -46,44 +48,68 @@ def _operate(
         # ndarray.conj keeps bool (np.conjugate would promote it to int8).
         return a1 * (a2.conj() if kind == "correlate" else a2)
     spec = make_spec(a1, a2, kind=kind, mode=mode, axes=axes)
-    return run(spec, method, resolve_backend(backend), workers)
+    resolved = resolve_backend(backend)
+    if spec.is_integer:  # exactness depends on the values: nothing to remember
+        return run(spec, method, resolved, workers)
+    prepared = prepare(spec, method, resolved, workers)
+    if key is not None and a1 is in1 and a2 is in2:  # native numeric ndarrays
+        with _PREPARED_LOCK:
+            _PREPARED[key] = prepared
+            while len(_PREPARED) > _PREPARED_MAX:
+                del _PREPARED[next(iter(_PREPARED))]  # the oldest
+    return prepared.run(spec)
 
 
-_PLAIN_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
-
-
-def _plain_1d(
-    kind: Kind, in1: object, in2: object, mode: object, method: object
-) -> np.ndarray | None:
-    """The direct result for the commonest small call, without the general machinery:
-    1-D native float32/float64 ndarrays of one dtype, default options, and a direct
-    method (asked for, or what auto already chose for these shapes: the same memoised
-    choice `choose_method` reports). None means: take the general path.
-
-    Worth it because at 10**3-10**4 samples the general path's ~2 us of validation
-    is a third of the call (scipy.signal's own overhead is ~7 us).
-    """
+def _memo_key(
+    kind: str,
+    in1: object,
+    in2: object,
+    mode: object,
+    method: object,
+    axes: object,
+    workers: object,
+    backend: object,
+) -> tuple[object, ...] | None:
+    """The key of a call in `_PREPARED`, or None for calls that are not remembered:
+    other inputs than ndarrays, and options other than plain ints, strings and None
+    (True == 1 and 1.0 == 1 as keys, but they are errors as `workers` or `axes`)."""
+    if not (type(in1) is np.ndarray and type(in2) is np.ndarray):
+        return None
+    if not (workers is None or type(workers) is int):
+        return None
     if not (
-        type(in1) is np.ndarray
-        and type(in2) is np.ndarray
-        and in1.ndim == 1
-        and in2.ndim == 1
-        and in1.dtype == in2.dtype
-        and in1.dtype in _PLAIN_DTYPES
-        and in1.size
-        and in2.size
-        and mode in ("full", "same", "valid")
+        axes is None
+        or type(axes) is int
+        or (type(axes) is tuple and all(type(a) is int for a in axes))
     ):
         return None
-    if method == "auto":
-        key = choice_key(in1, in2, in1.dtype, kind, cast(str, mode), (0,), get_backend(), True)
-        remembered = remembered_choice(key)
-        if remembered is None or remembered.method != "direct":
-            return None
-    elif method != "direct":
+    if not (
+        type(mode) is str and type(method) is str and (backend is None or type(backend) is str)
+    ):
         return None
-    g = in2 if kind == "convolve" else in2[::-1]  # real: correlation = convolution, flipped
-    return numpy_1d(in1, g, cast(Mode, mode))
+    generation = _profile.generation()
+    return (
+        kind,
+        in1.shape,
+        in2.shape,
+        in1.dtype,
+        in2.dtype,
+        mode,
+        method,
+        axes,
+        workers,
+        backend or get_backend(),
+        generation,
+    )
+
+
+# Prepared floating-point calls by (kind, shapes, dtypes and the arguments as given, the
+# backend in use, the cost model's generation): a repeated call skips validation and the
+# method choice. Only plain ndarrays of native numeric dtypes are remembered, so a hit
+# needs no checks (the key holds their shapes and dtypes; the options were validated).
+_PREPARED: dict[tuple[object, ...], Prepared] = {}
+_PREPARED_MAX = 512
+_PREPARED_LOCK = threading.Lock()
 
 
 def convolve(

@@ -14,10 +14,10 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from . import _method
 from ._backends import BackendName, resolve_backend
-from ._dispatch import FFTEngine, compute, compute_dtype, fft_engine
+from ._dispatch import compute, compute_dtype
 from ._exact import plan_exact
 from ._fft import fast_lengths, fft_convolve
-from ._nonfinite import zero_nonfinite
+from ._nonfinite import all_finite, zero_nonfinite
 from ._overlap import oa_convolve, oa_spectrum
 from ._spec import (
     KINDS,
@@ -64,7 +64,8 @@ class Convolver:
         transform per call. All methods give the same result to SPEC.md §4's precision.
     workers : int, optional
         FFT threads. Default None: one below 2**17 points, else one plus every core idle
-        at construction. Pass 1 when several threads share the instance.
+        at the moment of each call (as `convolve`). Pass 1 when several threads share
+        the instance.
     backend : {'pyfftw', 'scipy', 'numpy'}, optional
         FFT library (default: the current one, `get_backend`).
 
@@ -148,10 +149,9 @@ class Convolver:
         self._kernel = h
         self._kernel_finite = h.dtype.kind not in "fc" or bool(np.isfinite(h).all())
         self._backend = resolve_backend(backend)
-        threads = _method.resolve_workers(workers)
-        if workers is None:
-            threads = _method.default_workers(math.prod(self._spec.full_shape))
-        self._threads = threads
+        threads = _method.resolve_workers(workers)  # validated
+        self._workers = None if workers is None else threads  # None: per call
+        self._points = math.prod(self._spec.full_shape)
         dtype0 = compute_dtype(self._spec)
         if requested == "auto":
             # As `convolve`'s auto, the choice assumes one thread (no load dependence).
@@ -163,7 +163,8 @@ class Convolver:
             self.costs = {}
             self.method = requested
         # The engine per compute dtype: the kernel's spectrum bound to an FFT method.
-        self._engines: dict[np.dtype, functools.partial[np.ndarray]] = {}
+        self._spectra: dict[np.dtype, np.ndarray] = {}
+        self._engines: dict[tuple[np.dtype, int], functools.partial[np.ndarray]] = {}
         if self.method != "direct" and 0 not in self.out_shape:
             self._engine(dtype0)
 
@@ -218,9 +219,12 @@ class Convolver:
             raise ValueError(
                 f"x has shape {a.shape}; this Convolver was made for inputs of shape {self.shape}"
             )
-        spec = dataclasses.replace(
-            self._spec, in1=a, result_dtype=np.result_type(a.dtype, self._kernel.dtype)
-        )
+        if a.dtype == self.dtype:  # the spec's own dtypes: ~1 us where replace() takes ~5
+            spec = self._spec.with_inputs(a, self._spec.in2)
+        else:
+            spec = dataclasses.replace(
+                self._spec, in1=a, result_dtype=np.result_type(a.dtype, self._kernel.dtype)
+            )
         if out is not None:
             _check_out(out, spec.out_shape, spec.result_dtype)
             if np.may_share_memory(out, a):  # write only after x has been read
@@ -228,62 +232,80 @@ class Convolver:
                 return out
         if 0 in spec.out_shape:
             result = np.zeros(spec.out_shape, dtype=spec.result_dtype)
-        elif (
-            self.method != "direct"
-            and a.dtype == spec.result_dtype
-            and a.dtype.kind in "fc"
-            and a.dtype.itemsize >= 4
-            and self._kernel_finite
-            and bool(np.isfinite(a).all())
-        ):
-            # The common case, without conversions: write straight into `out`.
-            return self._engine(a.dtype)(a, self._kernel, spec, out=out)
         else:
-            dtype = compute_dtype(spec)
-            if self.method == "direct":
-                engine: FFTEngine = fft_engine("fft", self._backend, self._threads)  # unused
-            else:
-                engine = self._engine(dtype)
+            if (
+                self.method != "direct"
+                and a.dtype == spec.result_dtype
+                and a.dtype.kind in "fc"
+                and a.dtype.itemsize >= 4
+                and self._kernel_finite
+            ):
+                # The common case, without conversions, straight into `out`. A
+                # non-finite result (x held NaN or inf) is computed again below, the
+                # general way, which keeps each non-finite value inside its window.
+                with np.errstate(invalid="ignore", over="ignore"):
+                    fast = self._engine(a.dtype)(a, self._kernel, spec, out=out)
+                if all_finite(fast):
+                    return fast
+            engine = None if self.method == "direct" else self._engine(compute_dtype(spec))
             exact = None
             if spec.is_integer:
                 exact = plan_exact(spec, math.prod(spec.full_shape[a] for a in spec.axes))
-            result = compute(spec, self.method, engine, exact)
+            result = compute(spec, self.method, engine, exact, kernel_finite=self._kernel_finite)
         if out is None:
             return result
         np.copyto(out, result)
         return out
 
     def _engine(self, dtype: np.dtype) -> functools.partial[np.ndarray]:
-        """The FFT engine for inputs computed in `dtype`, with the kernel's spectrum.
+        """The FFT engine for inputs computed in `dtype`, with the kernel's spectrum, on
+        this call's thread count.
 
-        Made on first use per dtype; a race between threads only makes it twice.
+        Made on first use per dtype and thread count; a race between threads only
+        makes it twice.
         """
-        engine = self._engines.get(dtype)
+        threads = self._workers
+        if threads is None:
+            threads = _method.default_workers(self._points)
+        engine = self._engines.get((dtype, threads))
         if engine is not None:
             return engine
-        spec, backend, threads = self._spec, self._backend, self._threads
-        # Non-finite kernel values are zeroed here and added back per call (`compute`).
-        h = zero_nonfinite(self._kernel.astype(dtype))
-        real = dtype.kind != "c"
-        correlate = self.kind == "correlate"
+        spec, backend = self._spec, self._backend
+        spectrum = self._spectrum(dtype)
         if self.method == "oa":
-            plan = _method.oa_plan(spec, backend, real)
+            plan = _method.oa_plan(spec, backend, dtype.kind != "c")
             engine = functools.partial(
                 oa_convolve,
                 blocks=plan.blocks,
                 lengths=plan.lengths,
                 backend=backend,
                 workers=threads,
-                spectrum=oa_spectrum(h, spec, plan.blocks, plan.lengths, backend),
+                spectrum=spectrum,
             )
         else:
-            lengths = fast_lengths(spec, backend, real)
-            spectrum = backend.spectrum(h, lengths, spec.axes, 1, correlate)  # once
             engine = functools.partial(
                 fft_convolve, backend=backend, workers=threads, spectrum=spectrum
             )
-        self._engines[dtype] = engine
+        self._engines[(dtype, threads)] = engine
         return engine
+
+    def _spectrum(self, dtype: np.dtype) -> np.ndarray:
+        """The kernel's spectrum for `self.method`'s layout, computed once per dtype."""
+        spectrum = self._spectra.get(dtype)
+        if spectrum is not None:
+            return spectrum
+        spec, backend = self._spec, self._backend
+        # Non-finite kernel values are zeroed here and added back per call (`compute`).
+        h = zero_nonfinite(self._kernel.astype(dtype))
+        real = dtype.kind != "c"
+        if self.method == "oa":
+            plan = _method.oa_plan(spec, backend, real)
+            spectrum = oa_spectrum(h, spec, plan.blocks, plan.lengths, backend)
+        else:
+            lengths = fast_lengths(spec, backend, real)
+            spectrum = backend.spectrum(h, lengths, spec.axes, 1, self.kind == "correlate")
+        self._spectra[dtype] = spectrum
+        return spectrum
 
 
 def _as_shape(shape: object) -> tuple[int, ...]:

@@ -17,10 +17,10 @@ import numpy as np
 
 from . import _method, _profile
 from ._backends import FFTBackend
-from ._direct import direct_convolve, direct_macs
+from ._direct import direct_convolve, direct_macs, numpy_1d
 from ._exact import ExactPlan, finish_exact, plan_exact
 from ._fft import fft_convolve
-from ._nonfinite import add_nonfinite_products, find_nonfinite, zero_nonfinite
+from ._nonfinite import add_nonfinite_products, all_finite, find_nonfinite, zero_nonfinite
 from ._overlap import oa_convolve
 from ._spec import ConvSpec, Method
 
@@ -31,9 +31,14 @@ def compute_dtype(spec: ConvSpec) -> np.dtype:
     Integer and boolean calls use float64 (exact after rounding, see `_exact`); float16
     is computed in float32 (no FFT library transforms half precision).
     """
-    base = spec.result_dtype if spec.result_dtype.kind in "fc" else np.dtype(np.float64)
+    return _compute_dtype(spec.result_dtype, spec.in1.dtype, spec.in2.dtype)
+
+
+@functools.lru_cache(maxsize=256)  # np.result_type twice is ~2 us; small calls notice
+def _compute_dtype(result: np.dtype, dtype1: np.dtype, dtype2: np.dtype) -> np.dtype:
+    base = result if result.kind in "fc" else np.dtype(np.float64)
     dtype = np.result_type(base, np.float32)
-    if "c" in (spec.in1.dtype.kind, spec.in2.dtype.kind):
+    if "c" in (dtype1.kind, dtype2.kind):
         dtype = np.result_type(dtype, np.complex64)
     return dtype
 
@@ -150,24 +155,103 @@ FFTEngine = Callable[[np.ndarray, np.ndarray, ConvSpec], np.ndarray]
 
 def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np.ndarray:
     """The result of `spec` by `method` ('auto', 'direct', 'fft' or 'oa')."""
+    if not spec.is_integer:
+        return prepare(spec, method, backend, workers).run(spec)
     threads = _method.resolve_workers(workers)  # validated; None: one thread
     if 0 in spec.out_shape:
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
     # One exactness plan per integer call (it may scan the inputs once).
-    exact = plan_exact(spec, _transform_points(spec)) if spec.is_integer else None
+    exact = plan_exact(spec, _transform_points(spec))
     if method == "auto":
-        # With workers=None the choice assumes one thread, so that it does not depend on
-        # the machine's load at the instant of the call (idle cores only make the FFT
-        # methods faster than predicted).
         method = choose(spec, backend, quick=True, exact=exact, threads=threads).method
     if workers is None and method != "direct":
-        # Only an FFT method looks for idle cores (a read of /proc/loadavg when large).
         threads = _method.default_workers(math.prod(spec.full_shape))
     return compute(spec, method, fft_engine(method, backend, threads), exact)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A floating-point call with everything that depends only on its shapes, dtypes and
+    options worked out: the method ('auto' resolved), backend and threads. `_api` keeps
+    one per key of such options, so that a repeated call skips validation and the method
+    choice (tens of microseconds, most of a small call's time).
+
+    ``spec`` holds placeholders, not the first call's arrays (`ConvSpec.without_inputs`).
+    """
+
+    spec: ConvSpec
+    method: str
+    backend: FFTBackend
+    workers: int | None  # None: `_method.default_workers` at each call
+    points: int  # of the full result, for `default_workers`
+    # The commonest small call: 'direct' on 1-D real inputs of one float dtype, by
+    # numpy's loop on the inputs as they are (no conversion needed; real products give
+    # the direct sum's non-finite values).
+    numpy_1d: bool
+
+    def __call__(self, in1: np.ndarray, in2: np.ndarray) -> np.ndarray:
+        """The result for inputs of the prepared shapes and dtypes (native ndarrays)."""
+        if self.numpy_1d:
+            return self._numpy_1d(in1, in2)
+        return self.run(self.spec.with_inputs(in1, in2))
+
+    def _numpy_1d(self, in1: np.ndarray, in2: np.ndarray) -> np.ndarray:
+        g = in2 if self.spec.kind == "convolve" else in2[::-1]
+        return numpy_1d(in1, g, self.spec.mode)
+
+    def run(self, spec: ConvSpec) -> np.ndarray:
+        if 0 in spec.out_shape:
+            return np.zeros(spec.out_shape, dtype=spec.result_dtype)
+        if self.method == "direct":
+            if self.numpy_1d:
+                return self._numpy_1d(spec.in1, spec.in2)
+            return compute(spec, "direct", None)
+        threads = self.workers
+        if threads is None:  # only an FFT method looks for idle cores
+            threads = _method.default_workers(self.points)
+        return compute(spec, self.method, fft_engine(self.method, self.backend, threads))
+
+
+_REAL = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def prepare(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> Prepared:
+    """How a floating-point `spec` is computed by `method` (validated: `workers`)."""
+    threads = _method.resolve_workers(workers)  # validated; None: one thread
+    if method == "auto":
+        # With workers=None the choice assumes one thread, so that it does not depend on
+        # the machine's load at the instant of the call (idle cores only make the FFT
+        # methods faster than predicted).
+        method = choose(spec, backend, quick=True, threads=threads).method
+    in1, in2 = spec.in1, spec.in2
+    return Prepared(
+        spec.without_inputs(),
+        method,
+        backend,
+        None if workers is None else threads,
+        math.prod(spec.full_shape),
+        method == "direct"
+        and in1.ndim == 1
+        and in1.dtype == in2.dtype == spec.result_dtype
+        and spec.result_dtype in _REAL,
+    )
+
+
 def fft_engine(method: str, backend: FFTBackend, threads: int) -> FFTEngine:
     """The one-shot FFT engine for `method` ('fft' or 'oa'; others give 'fft')."""
+    # Remembered: a few methods x backends x thread counts. The engine holds its
+    # backend, so the backend's id is not reused while the entry exists.
+    key = (method, id(backend), threads)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES[key] = _make_engine(method, backend, threads)
+    return engine
+
+
+_ENGINES: dict[tuple[str, int, int], FFTEngine] = {}
+
+
+def _make_engine(method: str, backend: FFTBackend, threads: int) -> FFTEngine:
     if method == "oa":
 
         def overlap_add(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
@@ -179,37 +263,56 @@ def fft_engine(method: str, backend: FFTBackend, threads: int) -> FFTEngine:
 
 
 def compute(
-    spec: ConvSpec, method: str, engine: FFTEngine, exact: ExactPlan | None = None
+    spec: ConvSpec,
+    method: str,
+    engine: FFTEngine | None,
+    exact: ExactPlan | None = None,
+    *,
+    kernel_finite: bool | None = None,
 ) -> np.ndarray:
     """The result of `spec` by 'direct' or, for any other `method`, by `engine`, with
     the non-finite and integer handling every method shares. `exact`: the integer plan
-    (required when ``spec.is_integer``)."""
+    (required when ``spec.is_integer``). `kernel_finite`: whether ``spec.in2`` is all
+    finite, when the caller knows; an engine that does not transform `h` (it holds the
+    kernel's spectrum, made with its non-finite values zeroed) needs it given."""
     # NaN and inf in the inputs give NaN/inf outputs by definition (inf * 0 = NaN):
     # that is the answer, not a numerical accident worth a warning.
     with np.errstate(invalid="ignore", over="ignore"):
         if exact is not None:
             return _run_exact(spec, exact, method, engine)
-        return _run_floating(spec, method, engine)
+        return _run_floating(spec, method, engine, kernel_finite)
 
 
-def _run_floating(spec: ConvSpec, method: str, engine: FFTEngine) -> np.ndarray:
+def _run_floating(
+    spec: ConvSpec, method: str, engine: FFTEngine | None, kernel_finite: bool | None
+) -> np.ndarray:
     dtype = compute_dtype(spec)
     x = spec.in1.astype(dtype, copy=False)
     h = spec.in2.astype(dtype, copy=False)
-    found = None if method == "direct" else find_nonfinite(x, h, spec)
-    if method == "direct" or (found is not None and found.fixup_macs(spec) > direct_macs(spec)):
-        # Direct, asked for or as cheap as fixing up the non-finite values.
+    if method == "direct" or engine is None:
         out = direct_convolve(x, h, spec)
-    elif found is not None:
-        out = engine(zero_nonfinite(x), zero_nonfinite(h), spec)
-        add_nonfinite_products(out, x, h, spec, found)
     else:
         out = engine(x, h, spec)
+        # Checked on the result, not the inputs: one pass over the output instead of
+        # two over the inputs. A transform spreads a non-finite input over every output
+        # it reaches, and a non-finite term keeps a sum non-finite, so finite outputs
+        # mean finite inputs (or a kernel the engine does not read: `kernel_finite`).
+        found = None
+        if kernel_finite is False or not all_finite(out):
+            found = find_nonfinite(x, h, spec)
+        if found is not None:
+            if found.fixup_macs(spec) > direct_macs(spec):
+                out = direct_convolve(x, h, spec)  # as cheap as fixing the values up
+            else:
+                out = engine(zero_nonfinite(x), zero_nonfinite(h), spec)
+                add_nonfinite_products(out, x, h, spec, found)
     return out.astype(spec.result_dtype, copy=False)
 
 
-def _run_exact(spec: ConvSpec, plan: ExactPlan, method: str, engine: FFTEngine) -> np.ndarray:
-    if method != "direct" and plan.fft_exact:
+def _run_exact(
+    spec: ConvSpec, plan: ExactPlan, method: str, engine: FFTEngine | None
+) -> np.ndarray:
+    if method != "direct" and engine is not None and plan.fft_exact:
         values = engine(spec.in1.astype(np.float64), spec.in2.astype(np.float64), spec)
     else:
         # Direct: either asked for, or the only exact method at these magnitudes.

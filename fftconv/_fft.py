@@ -9,8 +9,9 @@ anything else, so the result is the linear one.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,12 +26,12 @@ def fast_lengths(spec: ConvSpec, backend: FFTBackend, real: bool) -> list[int]:
     ]
 
 
-def circular_offsets(spec: ConvSpec) -> list[int]:
+def circular_offsets(spec: ConvSpec) -> tuple[int, ...]:
     """Per convolved axis, the full-result index held at circular index 0: correlation
     puts lag 0 (full index M - 1) there."""
     if spec.kind == "correlate":
-        return [spec.in2.shape[a] - 1 for a in spec.axes]
-    return [0] * len(spec.axes)
+        return tuple(spec.in2.shape[a] - 1 for a in spec.axes)
+    return (0,) * len(spec.axes)
 
 
 def read_window(
@@ -48,26 +49,35 @@ def read_window(
     """
     if out is None:
         out = np.empty(spec.out_shape, dtype=circ.dtype)
-    pieces: list[list[tuple[slice, slice]]] = [[(slice(None), slice(None))]] * circ.ndim
-    for a, offset in zip(spec.axes, offsets, strict=True):
-        period, length = circ.shape[a], spec.out_shape[a]
-        start = (spec.starts[a] - offset) % period
+    for dst, src in _window_pieces(circ.shape, spec.axes, spec.starts, spec.out_shape, offsets):
+        if scale == 1.0:
+            np.copyto(out[dst], circ[src])
+        else:
+            np.multiply(circ[src], scale, out=out[dst])
+    return out
+
+
+@functools.lru_cache(maxsize=1024)  # pure; ~5 us a call, which small calls notice
+def _window_pieces(
+    periods: tuple[int, ...],
+    axes: tuple[int, ...],
+    starts: tuple[int, ...],
+    lengths: tuple[int, ...],
+    offsets: Sequence[int],
+) -> list[tuple[tuple[slice, ...], tuple[slice, ...]]]:
+    """(output index, circular index) pairs that copy the window out of the period."""
+    pieces: list[list[tuple[slice, slice]]] = [[(slice(None), slice(None))]] * len(periods)
+    for a, offset in zip(axes, offsets, strict=True):
+        period, length = periods[a], lengths[a]
+        start = (starts[a] - offset) % period
         head = min(length, period - start)  # samples before the wrap
         pieces[a] = [(slice(0, head), slice(start, start + head))]
         if head < length:
             pieces[a].append((slice(head, length), slice(0, length - head)))
-    if all(len(p) == 1 for p in pieces):  # the common case: no wrap
-        combos: Iterable[tuple[tuple[slice, slice], ...]] = [tuple(p[0] for p in pieces)]
-    else:
-        combos = itertools.product(*pieces)
-    for combo in combos:
-        dst = out[tuple(d for d, _ in combo)]
-        src = circ[tuple(s for _, s in combo)]
-        if scale == 1.0:
-            np.copyto(dst, src)
-        else:
-            np.multiply(src, scale, out=dst)
-    return out
+    return [
+        (tuple(d for d, _ in combo), tuple(s for _, s in combo))
+        for combo in itertools.product(*pieces)
+    ]
 
 
 def fft_convolve(

@@ -6,8 +6,11 @@ operation counts and per-operation constants. The constants come from the active
 one exists, else `BUILTIN` below.
 
 `BUILTIN` was measured by ``fftconv.calibrate()`` (``python benchmarks/calibrate.py``
-prints it) on the development machine: 2-core x86-64 VM, idle, one FFT thread, numpy
-2.4.6, scipy 1.17.1, pyfftw 0.15.1, 2026-11-25. Direct constants are least-squares fits
+prints it) on the project's machine: 2-core AMD EPYC VM shared with other tenants, one
+FFT thread, numpy 2.4.6, scipy 1.17.1, pyfftw 0.15.1, 2026-12-03. Its absolute speed
+moves by up to 2-3x with the neighbours' load (this calibration caught a slow spell:
+every constant is 2-4x the 2026-11-25 one); what `auto` uses is the constants' ratios,
+which move far less. Direct constants are least-squares fits
 on relative error; the transform table holds the measured time of one transform per
 ``points * log2(points)`` on a ladder of sizes, per backend, dtype and 1-D/N-D, and is
 interpolated in ``log2(points)``, which captures the per-call overhead of small
@@ -41,18 +44,20 @@ FALLBACK_TRANSFORM_NS = 0.25
 
 BUILTIN = Constants(
     # numpy.convolve per multiply-add, plus per output (one dot-product call each).
-    direct_1d_ns={"f4": 0.0305, "f8": 0.0688, "c8": 0.0698, "c16": 0.1278, "i8": 0.3718, "O": 60.0},
-    direct_1d_out_ns=6.68,
+    direct_1d_ns={"f4": 0.0766, "f8": 0.2311, "c8": 0.2995, "c16": 0.4887, "i8": 0.9502, "O": 60.0},
+    direct_1d_out_ns=25.96,
     # numpy.convolve's unrolled loop for kernels of up to 8 taps, per multiply-add.
-    direct_1d_small_ns={"f4": 0.1447, "f8": 0.1396},
+    direct_1d_small_ns={"f4": 0.4084, "f8": 0.498},
     # Sum of shifted slices: per multiply-add, and per slice (Python loop overhead).
-    direct_nd_ns={"f4": 0.2895, "f8": 0.8032, "c8": 0.5837, "c16": 1.4503, "i8": 0.5978, "O": 80.0},
-    direct_nd_step_ns=3780.0,
+    direct_nd_ns={"f4": 1.0871, "f8": 2.9451, "c8": 1.9884, "c16": 5.0827, "i8": 2.1419, "O": 80.0},
+    direct_nd_step_ns=16180.0,
     # Fixed cost of one FFT-method call through the public function (validation, the
-    # non-finite scan, cached plan lookup, kernel flip, output copy).
-    fft_call_ns=16900.0,
-    # Single FFT, per padded point beyond the transform table (input and output copies).
-    fft_pass_ns=0.418,
+    # cached plan lookup, the finiteness check of the result, output copy).
+    fft_call_ns=39300.0,
+    # Single FFT, per padded point beyond the transform table (input and output copies):
+    # the fit's median residual is below zero here (the table's transforms, measured
+    # through the same cached plans, already include the copies).
+    fft_pass_ns=0.0,
     fft_table=BUILTIN_FFT_TABLE,
     oa_table=BUILTIN_OA_TABLE,
 )
@@ -69,14 +74,42 @@ THREAD_GAIN = 0.65
 
 
 def idle_cores() -> int:
-    """Cores with nothing to run at this instant (Linux: from /proc/loadavg's count of
-    runnable threads, this one included); 0 where that cannot be read."""
+    """Cores that no other process is using at this instant (Linux: /proc/loadavg's
+    count of runnable threads, less this process's own; 0 where that cannot be read).
+
+    This process's threads are left out because FFTW's worker threads stay runnable for
+    a while after a threaded transform: counted, they made every later call see a busy
+    machine and run on one thread (measured here: 0 idle cores after every call).
+    """
     try:
         with open("/proc/loadavg") as f:
             runnable = int(f.read().split()[3].split("/")[0])
     except (OSError, ValueError, IndexError):
         return 0
+    if runnable > 1:  # someone besides this thread: is it one of ours?
+        runnable -= _own_runnable_threads() - 1
     return max(0, usable_cpus() - runnable)
+
+
+def _own_runnable_threads() -> int:
+    """This process's threads in state R, the calling one included (at least 1)."""
+    count = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for task in tasks:
+        try:  # os.open/os.read: a third of open()'s cost, for a few threads per call
+            fd = os.open(f"/proc/self/task/{task}/stat", os.O_RDONLY)
+            try:
+                stat = os.read(fd, 512)
+            finally:
+                os.close(fd)
+        except OSError:
+            continue  # the thread ended meanwhile
+        # "pid (comm) S ...": the state follows the last ')' (comm may hold anything).
+        count += stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] == b"R"
+    return max(count, 1)
 
 
 def usable_cpus() -> int:
@@ -285,6 +318,25 @@ def _oa_block(n: int, m: int, backend_name: BackendName, real: bool) -> tuple[in
         if work < best[0]:
             best = (work, block, length)
     return best[1], best[2]
+
+
+@functools.lru_cache(maxsize=1024)  # pure; streams ask once per step
+def overlap_save_length(outputs: int, m: int, longest: int) -> int:
+    """Transform length for one overlap-save step of `outputs` outputs with an `m`-tap
+    kernel: the candidate (`_oa_lengths`, or `longest` itself) that minimises
+    ``blocks * L * log2(L)``, no longer than `longest`.
+
+    A stream's chunk fixes how many outputs a step has, and a block-long transform can
+    waste most of its last block: measured here, 64k-sample chunks with 8191 taps ran
+    at 0.52-0.75x of in-memory overlap-add with 65536-point blocks (two per chunk,
+    the second one 14% used); 24576-point blocks do the same chunk in 32% less work.
+    """
+    best = (-(-outputs // (longest - m + 1)) * longest * math.log2(longest), longest)
+    for length in _oa_lengths(max(2 * m - 1, OA_MIN_LENGTH), longest):
+        work = -(-outputs // (length - m + 1)) * length * math.log2(length)
+        if work < best[0]:
+            best = (work, length)
+    return best[1]
 
 
 @dataclass(frozen=True)

@@ -111,7 +111,7 @@ def oa_convolve(
         offset = m - 1 if spec.kind == "correlate" else 0
         y = _overlap_add_axis(y, layout.positions[i], blocks[i], m, offset)
         y = axis_slice(y, layout.positions[i], 0, x.shape[a] + m - 1)
-    return read_window(y, spec, [0] * len(spec.axes), scale, out)
+    return read_window(y, spec, (0,) * len(spec.axes), scale, out)
 
 
 def oa_spectrum(

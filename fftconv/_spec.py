@@ -168,6 +168,24 @@ class ConvSpec:
         """The mode window as slices of the full result."""
         return tuple(slice(s, s + n) for s, n in zip(self.starts, self.out_shape, strict=True))
 
+    def with_inputs(self, in1: np.ndarray, in2: np.ndarray) -> ConvSpec:
+        """This spec for other inputs of the same shapes and dtypes (not checked: the
+        caller matched them). ~1 us where `dataclasses.replace` takes ~5 us, which
+        matters on calls of a few microseconds."""
+        spec = object.__new__(ConvSpec)
+        spec.__dict__.update(self.__dict__, in1=in1, in2=in2)  # frozen: bypass __setattr__
+        return spec
+
+    def without_inputs(self) -> ConvSpec:
+        """This spec holding no reference to the caller's arrays (placeholders of the
+        same shapes and dtypes that own no memory), for keeping beyond the call."""
+        return self.with_inputs(_placeholder(self.in1), _placeholder(self.in2))
+
+
+def _placeholder(a: np.ndarray) -> np.ndarray:
+    """A read-only array of `a`'s shape and dtype backed by a single element."""
+    return np.broadcast_to(np.zeros((), dtype=a.dtype), a.shape)
+
 
 def mode_window(n: int, m: int, mode: Mode) -> tuple[int, int]:
     """(start, length) of `mode` in full-result coordinates for lengths `n` and `m`."""

@@ -345,16 +345,16 @@ class StreamConvolver:
         if spec.is_integer:
             exact = plan_exact(spec, math.prod(spec.full_shape[a] for a in spec.axes))
         method = choose(spec, self._backend, quick=True, exact=exact).method
-        return compute(spec, method, self._overlap_save, exact)
+        return compute(spec, method, self._overlap_save, exact, kernel_finite=self._kernel_finite)
 
     def _overlap_save(self, x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
         """`_dispatch.compute`'s FFT engine for one step: overlap-save with the kernel's
         spectrum (`h`, with its non-finite values zeroed by `compute`, is not read)."""
-        # A step with fewer outputs than a block (a short chunk, flush) uses a shorter
-        # transform, a power of two (so at most log2(block) spectra are kept): with many
-        # channels a block-long one would cost up to 50x more.
+        # A step with fewer outputs than whole blocks (a short chunk, flush) may use a
+        # shorter transform, 2**k or 3 * 2**k (so at most 2 log2(block) spectra are
+        # kept): with many channels a block-long one cost up to 50x more.
         outputs = x.shape[self._ax] - self._m + 1
-        length = min(self._length, 1 << (outputs + self._m - 2).bit_length())
+        length = _method.overlap_save_length(outputs, self._m, self._length)
         return overlap_save_window(
             x,
             h,

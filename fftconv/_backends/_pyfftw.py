@@ -255,7 +255,7 @@ class PyFFTWBackend:
         conjugate: bool = False,
     ) -> tuple[np.ndarray, float]:
         plan = self._cached(
-            ("circular", x.shape, h.shape, x.dtype.str, tuple(lengths), tuple(axes), workers),
+            ("circular", x.shape, h.shape, x.dtype, tuple(lengths), tuple(axes), workers),
             lambda reusable: CircularPlan(
                 x.shape, h.shape, x.dtype, lengths, axes, workers, reusable
             ),
@@ -273,7 +273,7 @@ class PyFFTWBackend:
         conjugate: bool = False,
     ) -> np.ndarray:
         plan = self._cached(
-            ("spectrum", h.shape, h.dtype.str, tuple(lengths), tuple(axes), workers),
+            ("spectrum", h.shape, h.dtype, tuple(lengths), tuple(axes), workers),
             lambda reusable: SpectrumPlan(h.shape, h.dtype, lengths, axes, workers),
             lambda: 3 * math.prod(_padded(h.shape, lengths, axes)) * h.dtype.itemsize,
         )
@@ -295,7 +295,7 @@ class PyFFTWBackend:
             return 4 * math.prod(shape) * x.dtype.itemsize
 
         plan = self._cached(
-            ("filter", x.shape, spectrum.shape, x.dtype.str, tuple(lengths), tuple(axes), workers),
+            ("filter", x.shape, spectrum.shape, x.dtype, tuple(lengths), tuple(axes), workers),
             lambda reusable: FilterPlan(
                 x.shape, spectrum.shape, x.dtype, lengths, axes, workers, reusable
             ),

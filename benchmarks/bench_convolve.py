@@ -277,10 +277,9 @@ def contender_calls(case: Case, x: Array, h: Array, workers: int | None) -> dict
     if case.ndim > 1 and mode == "same" and all(m % 2 for m in case.shape2):
         nd_fn = scipy.ndimage.convolve if conv else scipy.ndimage.correlate
         calls["ndimage"] = lambda: nd_fn(x, h, mode="constant")
-    # As many threads as fc's FFT path uses at this size (with workers=None, one more
-    # per idle core above 2**17 points), so that bare3 stays the floor under fc_fft.
-    full_points = math.prod(n + m - 1 for n, m in zip(case.shape1, case.shape2, strict=True))
-    calls["bare3"] = bare_transforms(case, x, h, resolve_workers(workers, full_points))
+    # As many threads as fc's FFT path uses (workers=None: one), so that bare3 stays the
+    # floor under fc_fft.
+    calls["bare3"] = bare_transforms(case, x, h, resolve_workers(workers))
     return calls
 
 

@@ -63,9 +63,7 @@ class Convolver:
         ``'auto'`` (default) picks the fastest by the cost model, counting no kernel
         transform per call. All methods give the same result to SPEC.md §4's precision.
     workers : int, optional
-        FFT threads. Default None: one below 2**17 points, else one plus every core idle
-        at the moment of each call (as `convolve`). Pass 1 when several threads share
-        the instance.
+        FFT threads. Default None: one (as `convolve`).
     backend : {'pyfftw', 'scipy', 'numpy'}, optional
         FFT library (default: the current one, `get_backend`).
 
@@ -149,9 +147,7 @@ class Convolver:
         self._kernel = h
         self._kernel_finite = h.dtype.kind not in "fc" or bool(np.isfinite(h).all())
         self._backend = resolve_backend(backend)
-        threads = _method.resolve_workers(workers)  # validated
-        self._workers = None if workers is None else threads  # None: per call
-        self._points = math.prod(self._spec.full_shape)
+        self._threads = _method.resolve_workers(workers)
         dtype0 = compute_dtype(self._spec)
         if requested == "auto":
             # As `convolve`'s auto, the choice assumes one thread (no load dependence).
@@ -163,8 +159,7 @@ class Convolver:
             self.costs = {}
             self.method = requested
         # The engine per compute dtype: the kernel's spectrum bound to an FFT method.
-        self._spectra: dict[np.dtype, np.ndarray] = {}
-        self._engines: dict[tuple[np.dtype, int], functools.partial[np.ndarray]] = {}
+        self._engines: dict[np.dtype, functools.partial[np.ndarray]] = {}
         if self.method != "direct" and 0 not in self.out_shape:
             self._engine(dtype0)
 
@@ -258,54 +253,36 @@ class Convolver:
         return out
 
     def _engine(self, dtype: np.dtype) -> functools.partial[np.ndarray]:
-        """The FFT engine for inputs computed in `dtype`, with the kernel's spectrum, on
-        this call's thread count.
+        """The FFT engine for inputs computed in `dtype`, with the kernel's spectrum.
 
-        Made on first use per dtype and thread count; a race between threads only
-        makes it twice.
+        Made on first use per dtype; a race between threads only makes it twice.
         """
-        threads = self._workers
-        if threads is None:
-            threads = _method.default_workers(self._points)
-        engine = self._engines.get((dtype, threads))
+        engine = self._engines.get(dtype)
         if engine is not None:
             return engine
-        spec, backend = self._spec, self._backend
-        spectrum = self._spectrum(dtype)
+        spec, backend, threads = self._spec, self._backend, self._threads
+        # Non-finite kernel values are zeroed here and added back per call (`compute`).
+        h = zero_nonfinite(self._kernel.astype(dtype))
+        real = dtype.kind != "c"
+        correlate = self.kind == "correlate"
         if self.method == "oa":
-            plan = _method.oa_plan(spec, backend, dtype.kind != "c")
+            plan = _method.oa_plan(spec, backend, real)
             engine = functools.partial(
                 oa_convolve,
                 blocks=plan.blocks,
                 lengths=plan.lengths,
                 backend=backend,
                 workers=threads,
-                spectrum=spectrum,
+                spectrum=oa_spectrum(h, spec, plan.blocks, plan.lengths, backend),
             )
         else:
+            lengths = fast_lengths(spec, backend, real)
+            spectrum = backend.spectrum(h, lengths, spec.axes, 1, correlate)  # once
             engine = functools.partial(
                 fft_convolve, backend=backend, workers=threads, spectrum=spectrum
             )
-        self._engines[(dtype, threads)] = engine
+        self._engines[dtype] = engine
         return engine
-
-    def _spectrum(self, dtype: np.dtype) -> np.ndarray:
-        """The kernel's spectrum for `self.method`'s layout, computed once per dtype."""
-        spectrum = self._spectra.get(dtype)
-        if spectrum is not None:
-            return spectrum
-        spec, backend = self._spec, self._backend
-        # Non-finite kernel values are zeroed here and added back per call (`compute`).
-        h = zero_nonfinite(self._kernel.astype(dtype))
-        real = dtype.kind != "c"
-        if self.method == "oa":
-            plan = _method.oa_plan(spec, backend, real)
-            spectrum = oa_spectrum(h, spec, plan.blocks, plan.lengths, backend)
-        else:
-            lengths = fast_lengths(spec, backend, real)
-            spectrum = backend.spectrum(h, lengths, spec.axes, 1, self.kind == "correlate")
-        self._spectra[dtype] = spectrum
-        return spectrum
 
 
 def _as_shape(shape: object) -> tuple[int, ...]:

@@ -164,8 +164,6 @@ def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np
     exact = plan_exact(spec, _transform_points(spec))
     if method == "auto":
         method = choose(spec, backend, quick=True, exact=exact, threads=threads).method
-    if workers is None and method != "direct":
-        threads = _method.default_workers(math.prod(spec.full_shape))
     return compute(spec, method, fft_engine(method, backend, threads), exact)
 
 
@@ -182,8 +180,7 @@ class Prepared:
     spec: ConvSpec
     method: str
     backend: FFTBackend
-    workers: int | None  # None: `_method.default_workers` at each call
-    points: int  # of the full result, for `default_workers`
+    threads: int
     # The commonest small call: 'direct' on 1-D real inputs of one float dtype, by
     # numpy's loop on the inputs as they are (no conversion needed; real products give
     # the direct sum's non-finite values).
@@ -206,10 +203,7 @@ class Prepared:
             if self.numpy_1d:
                 return self._numpy_1d(spec.in1, spec.in2)
             return compute(spec, "direct", None)
-        threads = self.workers
-        if threads is None:  # only an FFT method looks for idle cores
-            threads = _method.default_workers(self.points)
-        return compute(spec, self.method, fft_engine(self.method, self.backend, threads))
+        return compute(spec, self.method, fft_engine(self.method, self.backend, self.threads))
 
 
 _REAL = (np.dtype(np.float32), np.dtype(np.float64))
@@ -219,17 +213,13 @@ def prepare(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -
     """How a floating-point `spec` is computed by `method` (validated: `workers`)."""
     threads = _method.resolve_workers(workers)  # validated; None: one thread
     if method == "auto":
-        # With workers=None the choice assumes one thread, so that it does not depend on
-        # the machine's load at the instant of the call (idle cores only make the FFT
-        # methods faster than predicted).
         method = choose(spec, backend, quick=True, threads=threads).method
     in1, in2 = spec.in1, spec.in2
     return Prepared(
         spec.without_inputs(),
         method,
         backend,
-        None if workers is None else threads,
-        math.prod(spec.full_shape),
+        threads,
         method == "direct"
         and in1.ndim == 1
         and in1.dtype == in2.dtype == spec.result_dtype

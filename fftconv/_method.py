@@ -63,81 +63,28 @@ BUILTIN = Constants(
 )
 
 
-# With ``workers=None``, transforms smaller than this run on one thread.
-# Measured here (2 cores, idle second core): 2 FFTW threads gained 1.4x (one 10**6-point
-# transform) to 2.1x (overlap-add of 10**6 samples) and 1.7x on 1024² and 4096² images,
-# and nothing at 10**5 points, where a transform is too short to split.
+# Threads pay only on transforms at least this large (2 cores, idle second core, on
+# 2026-11-25: 2 FFTW threads gained 1.4x on one 10**6-point transform to 2.1x on
+# overlap-add of 10**6 samples and 1.7x on 1024² and 4096² images, nothing at 10**5).
 THREAD_MIN_POINTS = 1 << 17
-# Speed-up per extra thread on transforms above THREAD_MIN_POINTS (same measurements:
-# 2 threads were 1.65x as fast as one, on the median).
+# Speed-up per extra thread above THREAD_MIN_POINTS (same measurements: 2 threads were
+# 1.65x as fast as one, on the median). Used only for an explicit ``workers=``.
 THREAD_GAIN = 0.65
 
 
-def idle_cores() -> int:
-    """Cores that no other process is using at this instant (Linux: /proc/loadavg's
-    count of runnable threads, less this process's own; 0 where that cannot be read).
+def resolve_workers(workers: object) -> int:
+    """Validate a ``workers=`` argument (scipy.fft's convention) and return a count.
 
-    This process's threads are left out because FFTW's worker threads stay runnable for
-    a while after a threaded transform: counted, they made every later call see a busy
-    machine and run on one thread (measured here: 0 idle cores after every call).
+    None means one thread. Measured here on 2026-12-03 through the whole FFT path, two
+    FFTW threads were 1.1-2.7x *slower* than one at 10**5-10**6 samples and 512²-1024²
+    (1e5 x 65535: 21 ms against 8; 1024² x 31²: 66 ms against 45) and at most 7% faster
+    on overlap-add of 10**7 samples and 4096², although the bare transforms ran 1.8x
+    faster (the OpenMP workers and the single-threaded passes between the transforms
+    share the cores badly on this VM); on 2026-11-25 they had been 1.4-2.1x faster. A
+    default that is right only on some days is no default: threads are opt-in.
     """
-    try:
-        with open("/proc/loadavg") as f:
-            runnable = int(f.read().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        return 0
-    if runnable > 1:  # someone besides this thread: is it one of ours?
-        runnable -= _own_runnable_threads() - 1
-    return max(0, usable_cpus() - runnable)
-
-
-def _own_runnable_threads() -> int:
-    """This process's threads in state R, the calling one included (at least 1)."""
-    count = 0
-    try:
-        tasks = os.listdir("/proc/self/task")
-    except OSError:
-        return 1
-    for task in tasks:
-        try:  # os.open/os.read: a third of open()'s cost, for a few threads per call
-            fd = os.open(f"/proc/self/task/{task}/stat", os.O_RDONLY)
-            try:
-                stat = os.read(fd, 512)
-            finally:
-                os.close(fd)
-        except OSError:
-            continue  # the thread ended meanwhile
-        # "pid (comm) S ...": the state follows the last ')' (comm may hold anything).
-        count += stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] == b"R"
-    return max(count, 1)
-
-
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def default_workers(points: int = 0) -> int:
-    """FFT threads when ``workers=None``: one, plus every idle core for transforms of at
-    least `THREAD_MIN_POINTS` points.
-
-    Why only idle cores: measured here with the other core busy, 2 FFTW threads were up
-    to 1.9x *slower* than one (each transform waits for a thread that cannot run). The
-    count of runnable threads is read at each call (~10 us, only for large transforms),
-    so a busy machine gets one thread and an idle one all of its cores.
-    """
-    if points < THREAD_MIN_POINTS:
-        return 1
-    return 1 + idle_cores()
-
-
-def resolve_workers(workers: object, points: int = 0) -> int:
-    """Validate a ``workers=`` argument (scipy.fft's convention) and return a count;
-    None means `default_workers` for transforms of `points` points."""
     if workers is None:
-        return default_workers(points)
+        return 1
     if isinstance(workers, (bool, np.bool_)) or not isinstance(workers, (int, np.integer)):
         raise TypeError(f"workers must be an int or None; got {workers!r}")
     cpus = os.cpu_count() or 1

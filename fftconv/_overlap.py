@@ -126,7 +126,7 @@ def oa_spectrum(
 
     One thread: it is one block-sized transform, and FFTW's threaded plan of a single
     small transform may round differently (seen at 384 points), which would make the
-    result depend on how many cores were idle at the call.
+    result depend on `workers`.
     """
     correlate = spec.kind == "correlate"
     if len(spec.axes) == 1:
@@ -267,7 +267,7 @@ def overlap_save_window(
         target = axis_slice(out, axis, first * block, min(stop * block, count))
         # One thread for a single segment: FFTW's threaded plan of one small transform
         # may round differently (seen at 384 points), which would make the result
-        # depend on how many cores were idle; batches split by segment, bit for bit.
+        # depend on `workers`; batches split by segment, bit for bit.
         threads = workers if stop - first > 1 else 1
         _overlap_save_blocks(
             data, spectrum, m, length, axis, backend, target, correlate=correlate, workers=threads

@@ -345,9 +345,9 @@ def test_without_pyfftw_asking_for_it_is_import_error(no_pyfftw_run):
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 @pytest.mark.parametrize(("n", "m"), [(1000, 15), (20_000, 101), (200_000, 101), (50_000, 1001)])
 def test_overlap_add_bits_do_not_depend_on_threads(n, m, mode):
-    """`workers=None` gives a thread count that depends on the idle cores at the call, so
-    'oa' must give the same bits on 1 and 2 threads (FFTW's threaded plan of a single
-    small transform rounds differently; fftconv runs those on one thread)."""
+    """'oa' gives the same bits on 1 and 2 threads (FFTW's threaded plan of a single
+    small transform rounds differently; fftconv runs those on one thread), so a result
+    does not depend on `workers`."""
     rng = np.random.default_rng(n + m)
     x, h = rng.standard_normal(n), rng.standard_normal(m)
     one = fc.convolve(x, h, mode, method="oa", workers=1)

@@ -10,8 +10,8 @@ prints it) on the project's machine: 2-core AMD EPYC VM shared with other tenant
 FFT thread, numpy 2.4.6, scipy 1.17.1, pyfftw 0.15.1, 2026-12-03. Its absolute speed
 moves by up to 2-3x with the neighbours' load (this calibration caught a slow spell:
 every constant is 2-4x the 2026-11-25 one); what `auto` uses is the constants' ratios,
-which move far less. Direct constants are least-squares fits
-on relative error; the transform table holds the measured time of one transform per
+which move far less. Direct constants are least-squares fits on relative error; the
+transform table holds the measured time of one transform per
 ``points * log2(points)`` on a ladder of sizes, per backend, dtype and 1-D/N-D, and is
 interpolated in ``log2(points)``, which captures the per-call overhead of small
 transforms and the 3-6x slowdown of transforms that leave the cache. Accuracy on the

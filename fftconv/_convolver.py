@@ -150,7 +150,7 @@ class Convolver:
         self._threads = _method.resolve_workers(workers)
         dtype0 = compute_dtype(self._spec)
         if requested == "auto":
-            # As `convolve`'s auto, the choice assumes one thread (no load dependence).
+            # The choice counts one FFT thread, whatever `workers`.
             self.costs = _method.predicted_costs(
                 self._spec, dtype0, self._backend, kernel_known=True
             )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -37,7 +36,7 @@ def circular_offsets(spec: ConvSpec) -> tuple[int, ...]:
 def read_window(
     circ: np.ndarray,
     spec: ConvSpec,
-    offsets: Sequence[int],
+    offsets: tuple[int, ...],
     scale: float,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -63,7 +62,7 @@ def _window_pieces(
     axes: tuple[int, ...],
     starts: tuple[int, ...],
     lengths: tuple[int, ...],
-    offsets: Sequence[int],
+    offsets: tuple[int, ...],
 ) -> list[tuple[tuple[slice, ...], tuple[slice, ...]]]:
     """(output index, circular index) pairs that copy the window out of the period."""
     pieces: list[list[tuple[slice, slice]]] = [[(slice(None), slice(None))]] * len(periods)

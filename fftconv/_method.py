@@ -258,13 +258,8 @@ def _oa_block(n: int, m: int, backend_name: BackendName, real: bool) -> tuple[in
     """
     backend = resolve_backend(backend_name)
     whole = backend.next_fast_len(n + m - 1, real)
-    best = (whole * math.log2(max(whole, 2)), n, whole)
-    for length in _oa_lengths(max(2 * m - 1, OA_MIN_LENGTH), whole):
-        block = length - m + 1
-        work = -(-n // block) * length * math.log2(length)
-        if work < best[0]:
-            best = (work, block, length)
-    return best[1], best[2]
+    length = _least_work_length(n, m, whole, whole * math.log2(max(whole, 2)))
+    return (n, whole) if length == whole else (length - m + 1, length)
 
 
 @functools.lru_cache(maxsize=1024)  # pure; streams ask once per step
@@ -278,9 +273,17 @@ def overlap_save_length(outputs: int, m: int, longest: int) -> int:
     at 0.52-0.75x of in-memory overlap-add with 65536-point blocks (two per chunk,
     the second one 14% used); 24576-point blocks do the same chunk in 32% less work.
     """
-    best = (-(-outputs // (longest - m + 1)) * longest * math.log2(longest), longest)
+    blocks = -(-outputs // (longest - m + 1))
+    return _least_work_length(outputs, m, longest, blocks * longest * math.log2(longest))
+
+
+def _least_work_length(n: int, m: int, longest: int, longest_work: float) -> int:
+    """The transform length among `_oa_lengths` below `longest`, and `longest` itself
+    (whose work is `longest_work`), with the least ``blocks * L * log2(L)`` for `n`
+    outputs of an `m`-tap kernel, ``blocks = ceil(n / (L - m + 1))``."""
+    best = (longest_work, longest)
     for length in _oa_lengths(max(2 * m - 1, OA_MIN_LENGTH), longest):
-        work = -(-outputs // (length - m + 1)) * length * math.log2(length)
+        work = -(-n // (length - m + 1)) * length * math.log2(length)
         if work < best[0]:
             best = (work, length)
     return best[1]

@@ -172,7 +172,7 @@ OVERFLOW = [
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize(("dtype", "a", "b", "wider"), OVERFLOW, ids=lambda v: str(v))
 def test_integer_overflow_raises(dtype, a, b, wider, method, mode, op):
-    """scipy wraps silently here; the contract (design.md) is an OverflowError naming the
+    """scipy wraps silently here; the contract (docs/design.rst) is an OverflowError naming the
     dtype to cast the inputs to."""
     x = np.array(a, dtype=dtype)
     h = np.array(b, dtype=dtype)

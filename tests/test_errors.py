@@ -1,5 +1,5 @@
 """Bad input gets a ValueError or TypeError naming the argument, what was given and what is
-accepted (SPEC §5, docs/design.md "Errors" and the dtype rules)."""
+accepted (SPEC §5, docs/design.rst "Errors" and the dtype rules)."""
 
 import datetime
 import os
@@ -99,7 +99,7 @@ BAD_AXES = {
 @pytest.mark.parametrize("case", BAD_AXES)
 def test_bad_axes(func, case):
     axes, _ = BAD_AXES[case]
-    # design.md: "ValueError/TypeError mentioning axes"
+    # docs/design.rst: "ValueError/TypeError mentioning axes"
     with pytest.raises((ValueError, TypeError), match="axes"):
         AXES_FUNCS[func](X2, H2, axes=axes)
 
@@ -222,7 +222,7 @@ _CPUS = os.cpu_count() or 1
     ids=str,
 )
 def test_bad_workers(op, method, workers, error):
-    # design.md: ValueError/TypeError mentioning "workers" (every method validates it, also
+    # docs/design.rst: ValueError/TypeError mentioning "workers" (every method validates it, also
     # those that run no transform)
     with pytest.raises((ValueError, TypeError), match="workers"):
         getattr(fc, op)(X1, H1, "full", method, workers=workers)

@@ -1,6 +1,6 @@
 """Inputs are never written to; read-only, strided, negatively strided, unaligned, broadcast
 and big-endian arrays work like their native contiguous copies; lists and scalars work;
-0-d and empty inputs follow docs/design.md."""
+0-d and empty inputs follow docs/design.rst."""
 
 import numpy as np
 import pytest
@@ -243,7 +243,7 @@ def test_python_lists(method):
     ids=str,
 )
 def test_0d_inputs(a, b, op, method, mode):
-    """docs/design.md: convolve returns in1 * in2, correlate in1 * conj(in2) (as scipy)."""
+    """docs/design.rst: convolve returns in1 * in2, correlate in1 * conj(in2) (as scipy)."""
     got = getattr(fc, op)(a, b, mode, method)
     x, h = np.asarray(a), np.asarray(b)
     want = x * (h if op == "convolve" else h.conj())
@@ -290,7 +290,7 @@ def test_empty_convolved_axis_is_value_error(s1, s2, axes, name, op, method, mod
 )
 @pytest.mark.parametrize(("s1", "s2", "name"), [((0, 3), (2, 2), "in1"), ((3, 3), (2, 0), "in2")])
 def test_empty_dropins_value_error(func, s1, s2, name):
-    # docs/design.md: empty along a convolved axis -> ValueError naming the argument (scipy
+    # docs/design.rst: empty along a convolved axis -> ValueError naming the argument (scipy
     # returns array([]) from its FFT functions: a documented difference)
     with pytest.raises(ValueError, match=name):
         func(np.ones(s1), np.ones(s2))

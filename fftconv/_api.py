@@ -10,9 +10,22 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _profile
-from ._backends import BackendName, get_backend, resolve_backend
+from ._backends import BackendName, FFTBackend, get_backend, resolve_backend
+from ._boundary import Boundary, circular, extend, fill_value, resolve_boundary
 from ._dispatch import Prepared, prepare, run
-from ._spec import KINDS, METHODS, Kind, Method, Mode, as_input_array, choice, make_spec
+from ._method import resolve_workers
+from ._nanpolicy import NAN_POLICIES, NanPolicy, check_finite, omit
+from ._spec import (
+    KINDS,
+    METHODS,
+    ConvSpec,
+    Kind,
+    Method,
+    Mode,
+    as_input_array,
+    choice,
+    make_spec,
+)
 
 
 def _operate(
@@ -24,8 +37,18 @@ def _operate(
     axes: int | tuple[int, ...] | list[int] | None,
     workers: int | None,
     backend: BackendName | None,
+    boundary: str = "fill",
+    fillvalue: object = 0,
+    nan_policy: NanPolicy = "propagate",
 ) -> np.ndarray:
-    key = _memo_key(kind, in1, in2, mode, method, axes, workers, backend)
+    # The plain linear operation (the defaults of the three options) is remembered.
+    plain = (
+        boundary == "fill"
+        and nan_policy == "propagate"
+        and type(fillvalue) is int
+        and fillvalue == 0
+    )
+    key = _memo_key(kind, in1, in2, mode, method, axes, workers, backend) if plain else None
     if key is not None:
         prepared = _PREPARED.get(key)
         if prepared is not None:
@@ -38,9 +61,18 @@ def _operate(
     ):
         from ._dask import operate
 
-        return cast(np.ndarray, operate(kind, in1, in2, mode, method, axes, workers, backend))
+        return cast(
+            np.ndarray,
+            operate(
+                kind, in1, in2, mode, method, axes, workers, backend,
+                boundary=boundary, fillvalue=fillvalue, nan_policy=nan_policy,
+            ),
+        )  # fmt: skip
     choice(kind, "kind", KINDS)
     method = cast(Method, choice(method, "method", METHODS))
+    if not plain:
+        rule = resolve_boundary(boundary)
+        nan_policy = cast(NanPolicy, choice(nan_policy, "nan_policy", NAN_POLICIES))
     a1 = as_input_array(in1, "in1")
     a2 = as_input_array(in2, "in2")
     if a1.ndim == a2.ndim == 0:  # as scipy.signal: the product of two scalars
@@ -49,6 +81,8 @@ def _operate(
         return a1 * (a2.conj() if kind == "correlate" else a2)
     spec = make_spec(a1, a2, kind=kind, mode=mode, axes=axes)
     resolved = resolve_backend(backend)
+    if not plain:
+        return _with_options(spec, method, resolved, workers, rule, fillvalue, nan_policy)
     if spec.is_integer:  # exactness depends on the values: nothing to remember
         return run(spec, method, resolved, workers)
     prepared = prepare(spec, method, resolved, workers)
@@ -58,6 +92,51 @@ def _operate(
             while len(_PREPARED) > _PREPARED_MAX:
                 del _PREPARED[next(iter(_PREPARED))]  # the oldest
     return prepared.run(spec)
+
+
+def _with_options(
+    spec: ConvSpec,
+    method: Method,
+    backend: FFTBackend,
+    workers: int | None,
+    rule: Boundary,
+    fillvalue: object,
+    nan_policy: NanPolicy,
+) -> np.ndarray:
+    """`spec` with a boundary rule other than zero fill, or a NaN policy other than
+    'propagate': the input extended by the rule, then the plain operation or the
+    normalised one (`_nanpolicy`)."""
+    fill, dtype = fill_value(fillvalue, spec)
+    if spec.mode == "valid":  # never reaches the extension (nor does scipy's)
+        rule, fill = "fill", np.zeros((), dtype)
+    if nan_policy == "raise":
+        check_finite(spec.in1, "in1")
+        check_finite(spec.in2, "in2")
+    threads = resolve_workers(workers)
+    if (
+        rule == "wrap"
+        and nan_policy != "omit"
+        and method in ("auto", "fft")
+        and not spec.is_integer
+    ):
+        # The circular transform, when the extended call would also use a transform.
+        extended = extend(spec, rule, fill, dtype)
+        if method == "fft" or prepare(extended, "auto", backend, workers).method != "direct":
+            out = circular(spec, backend, threads)
+            if out is not None:
+                return out
+    elif rule == "fill" and not fill.any() and nan_policy != "omit":
+        return run(spec, method, backend, workers)
+    else:
+        extended = extend(spec, rule, fill, dtype)
+    if nan_policy == "omit":
+
+        def operate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            inner = make_spec(a, b, kind=extended.kind, mode=extended.mode, axes=extended.axes)
+            return run(inner, method, backend, workers)
+
+        return omit(extended.in1, extended.in2, kind=spec.kind, axes=spec.axes, operate=operate)
+    return run(extended, method, backend, workers)
 
 
 def _memo_key(
@@ -121,6 +200,9 @@ def convolve(
     axes: int | tuple[int, ...] | list[int] | None = None,
     workers: int | None = None,
     backend: BackendName | None = None,
+    boundary: str = "fill",
+    fillvalue: object = 0,
+    nan_policy: NanPolicy = "propagate",
 ) -> np.ndarray:
     """Convolve two N-dimensional arrays.
 
@@ -151,6 +233,25 @@ def convolve(
         count back from the number of cores (-1: all).
     backend : {'pyfftw', 'scipy', 'numpy'}, optional
         FFT library for this call. Default None: the current one (`get_backend`).
+    boundary : {'fill', 'wrap', 'symm', 'mirror', 'edge'}, optional
+        How `in1` continues past its edges along the convolved axes; the result is the
+        linear convolution of the extended input, cropped to `mode` in the original
+        coordinates (``'valid'`` never reaches the extension). ``'fill'`` (default):
+        `fillvalue`; ``'wrap'``: periodic; ``'symm'``: edge sample repeated (d c b a |
+        a b c d); ``'mirror'``: edge not repeated (d c b | a b c d); ``'edge'``: the edge
+        sample (a a a | a b c d). scipy's names are accepted where unambiguous:
+        ``'pad'``, ``'constant'``, ``'grid-constant'``, ``'circular'``, ``'grid-wrap'``,
+        ``'symmetric'``, ``'grid-mirror'``, ``'nearest'``. ``'reflect'`` is a
+        `ValueError` (numpy.pad and scipy.ndimage mean different rules by it).
+    fillvalue : scalar, optional
+        The value of ``boundary='fill'`` (default 0), cast exactly to the result dtype.
+    nan_policy : {'propagate', 'raise', 'omit'}, optional
+        ``'propagate'`` (default): a NaN or inf affects exactly the outputs whose window
+        covers it. ``'raise'``: `ValueError` if an input holds a non-finite value.
+        ``'omit'``: NaNs of `in1` are missing samples (normalised convolution): each
+        output is the kernel-weighted sum over the present samples of its window,
+        rescaled by ``sum(kernel) / (kernel weight on present samples)``; NaN where the
+        window holds no present sample, or its present samples carry no kernel weight.
 
     Returns
     -------
@@ -230,7 +331,9 @@ def convolve(
     >>> lazy.compute()
     array([1., 2., 2., 2., 2., 2., 2., 2., 2., 2.])
     """
-    return _operate("convolve", in1, in2, mode, method, axes, workers, backend)
+    return _operate(
+        "convolve", in1, in2, mode, method, axes, workers, backend, boundary, fillvalue, nan_policy
+    )
 
 
 def correlate(
@@ -242,6 +345,9 @@ def correlate(
     axes: int | tuple[int, ...] | list[int] | None = None,
     workers: int | None = None,
     backend: BackendName | None = None,
+    boundary: str = "fill",
+    fillvalue: object = 0,
+    nan_policy: NanPolicy = "propagate",
 ) -> np.ndarray:
     """Cross-correlate two N-dimensional arrays.
 
@@ -265,6 +371,12 @@ def correlate(
         FFT threads, as in `convolve`.
     backend : {'pyfftw', 'scipy', 'numpy'}, optional
         FFT library for this call. Default None: the current one.
+    boundary : {'fill', 'wrap', 'symm', 'mirror', 'edge'}, optional
+        How `in1` continues past its edges, as in `convolve`.
+    fillvalue : scalar, optional
+        The value of ``boundary='fill'`` (default 0).
+    nan_policy : {'propagate', 'raise', 'omit'}, optional
+        Non-finite inputs, as in `convolve` (the window of a lag is the kernel's span).
 
     Returns
     -------
@@ -303,4 +415,6 @@ def correlate(
     >>> fc.correlate([0, 1, 0, 0], [3, 2, 1], mode='same')
     array([1, 2, 3, 0])
     """
-    return _operate("correlate", in1, in2, mode, method, axes, workers, backend)
+    return _operate(
+        "correlate", in1, in2, mode, method, axes, workers, backend, boundary, fillvalue, nan_policy
+    )

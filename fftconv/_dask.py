@@ -4,7 +4,7 @@
 then necessarily installed: the optional extra ``fftconv[dask]``). The result is a lazy
 dask array equal to the in-memory result: exact for integers, within SPEC.md §4 for floats.
 
-The algorithm (derived in docs/design.md, "Dask arrays"): along a convolved axis with
+The algorithm (derived in docs/design.rst, "Dask arrays"): along a convolved axis with
 lengths N (in1) and M (in2) and mode window ``[start, start + length)`` of the full
 result, ``out[i] = full[start + i]`` is the ``valid`` convolution of in1 zero-padded with
 ``P = M - 1 - start`` samples in front and ``length + M - 1 - N - P`` behind (neither is
@@ -25,7 +25,9 @@ import numpy as np
 
 from ._api import _operate
 from ._backends import BackendName, resolve_backend
+from ._boundary import NUMPY_PAD, fill_value, resolve_boundary
 from ._method import resolve_workers
+from ._nanpolicy import NAN_POLICIES, NanPolicy
 from ._spec import KINDS, METHODS, MODES, Kind, Method, as_input_array, choice, make_spec
 
 
@@ -38,6 +40,10 @@ def operate(
     axes: object,
     workers: int | None,
     backend: BackendName | None,
+    *,
+    boundary: object = "fill",
+    fillvalue: object = 0,
+    nan_policy: object = "propagate",
 ) -> Any:
     """`convolve`/`correlate` when `in1` or `in2` is a dask array: a lazy dask array.
 
@@ -57,6 +63,9 @@ def operate(
         g0 = _kernel(in2, a2, da.Array)
         return x0 * (g0.conj() if kind == "correlate" else g0)
     spec = make_spec(a1, a2, kind=kind, mode=mode, axes=axes)
+    rule = resolve_boundary(boundary)
+    policy = choice(nan_policy, "nan_policy", NAN_POLICIES)
+    fill, extended_dtype = fill_value(fillvalue, spec)
     # The current backend is a per-thread setting of the caller: fix it now, since the
     # blocks run later, in other threads or processes.
     backend_name = resolve_backend(backend).name
@@ -66,6 +75,8 @@ def operate(
         return da.zeros(spec.out_shape, dtype=spec.result_dtype)
 
     x = in1 if isinstance(in1, da.Array) else da.asarray(a1)
+    if x.dtype != extended_dtype:
+        x = x.astype(extended_dtype)
     # Broadcast the non-convolved axes first, so that every block has its kernel slice.
     target = tuple(x.shape[a] if a in spec.axes else spec.out_shape[a] for a in range(spec.ndim))
     if x.shape != target:
@@ -88,7 +99,16 @@ def operate(
             padded_chunks[a] = (front + sizes[0], *sizes[1:-1], sizes[-1] + back)
         out_chunks[a] = (*sizes[:-1], sizes[-1] + length - n)
     if any(p != (0, 0) for p in pads):
-        x = da.pad(x, pads, mode="constant")
+        if spec.mode == "valid":
+            # Only mode 'valid' with in2 the larger pads here: the zeros past in1's
+            # support, not an extension. Under 'omit' they are no samples at all (NaN,
+            # missing), as in the in-memory result, which reads in1's support only.
+            value = np.nan if policy == "omit" and x.dtype.kind in "fc" else 0
+            x = da.pad(x, pads, mode="constant", constant_values=value)
+        elif rule == "fill":
+            x = da.pad(x, pads, mode="constant", constant_values=fill)
+        else:
+            x = da.pad(x, pads, mode=NUMPY_PAD[rule])
     x = x.rechunk(tuple(padded_chunks))
     if any(d not in (0, (0, 0)) for d in depth.values()):
         x = da.overlap.overlap(x, depth=depth, boundary="none", allow_rechunk=False)
@@ -100,6 +120,7 @@ def operate(
         "method": method,
         "backend": backend_name,
         "workers": workers,
+        "nan_policy": policy,
     }
     if varying:
         block = functools.partial(_block_with_info, varying=varying, **options)
@@ -174,9 +195,13 @@ def _block(
     method: Method,
     backend: BackendName,
     workers: int | None,
+    nan_policy: NanPolicy,
 ) -> np.ndarray:
-    """The outputs of one chunk: the valid convolution of the chunk and its overlap."""
-    return _operate(kind, block, kernel, "valid", method, axes, workers, backend)
+    """The outputs of one chunk: the valid convolution of the chunk and its overlap
+    (extended by the boundary rule where it touches an edge)."""
+    return _operate(
+        kind, block, kernel, "valid", method, axes, workers, backend, nan_policy=nan_policy
+    )
 
 
 def _block_with_info(
@@ -188,6 +213,7 @@ def _block_with_info(
     method: Method,
     backend: BackendName,
     workers: int | None,
+    nan_policy: NanPolicy,
     varying: tuple[int, ...],
     block_info: dict[Any, Any] | None = None,
 ) -> np.ndarray:
@@ -207,4 +233,5 @@ def _block_with_info(
         method=method,
         backend=backend,
         workers=workers,
+        nan_policy=nan_policy,
     )

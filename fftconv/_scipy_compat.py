@@ -13,20 +13,14 @@ from typing import Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._api import _operate
 from ._backends import resolve_backend
 from ._dispatch import choose, run
 from ._spec import Kind, Mode, as_input_array, choice, make_spec
 
 Boundary = Literal["fill", "wrap", "symm", "circular", "symmetric"]
-# scipy.signal's boundary names for convolve2d/correlate2d -> numpy.pad modes.
-_BOUNDARY_PAD = {
-    "fill": "constant",
-    "pad": "constant",
-    "wrap": "wrap",
-    "circular": "wrap",
-    "symm": "symmetric",
-    "symmetric": "symmetric",
-}
+# scipy.signal's boundary names for convolve2d/correlate2d (fc.convolve takes more).
+_BOUNDARY_NAMES = ("fill", "pad", "wrap", "circular", "symm", "symmetric")
 
 
 def _float_result(in1: np.ndarray, in2: np.ndarray) -> np.dtype:
@@ -190,35 +184,24 @@ def _boundary_2d(
         raise ValueError(
             f"{name} inputs must both be 2-D arrays; got in1.ndim={a1.ndim}, in2.ndim={a2.ndim}"
         )
-    pad_mode = _BOUNDARY_PAD[choice(boundary, "boundary", tuple(_BOUNDARY_PAD))]
+    choice(boundary, "boundary", tuple(_BOUNDARY_NAMES))
     fill = np.asarray(fillvalue)
     if fill.size != 1:
         raise ValueError(f"fillvalue must be a scalar; got an array of shape {fill.shape}")
-    spec = make_spec(a1, a2, kind=kind, mode=mode)  # validates mode, shapes, dtypes
-    starts = spec.starts
-    if kind == "correlate" and spec.mode == "same":
+    result = np.result_type(a1.dtype, a2.dtype)
+    if fill.dtype.kind == "c" and result.kind != "c":
+        raise ValueError(
+            f"fillvalue={fillvalue!r} is complex but the result dtype is {result}; "
+            "scipy.signal refuses to cast it too"
+        )
+    # As scipy: the value is cast to the result dtype (0.5 fills an integer result with 0).
+    value = fill.reshape(()).astype(result)
+    if kind == "correlate" and mode == "same" and a2.shape != (1, 1):
         # scipy.signal.correlate2d centres 'same' at M // 2, correlate at (M - 1) // 2.
-        starts = tuple(m // 2 for m in a2.shape)
-    window = tuple(slice(s, s + n) for s, n in zip(starts, spec.out_shape, strict=True))
-    backend = resolve_backend(None)
-    # A 'valid' window never reaches the extension (scipy extends the larger input).
-    if spec.mode == "valid" or (pad_mode == "constant" and not fill.any()):
-        if starts == spec.starts:
-            return run(spec, "auto", backend, None)
-        full = make_spec(a1, a2, kind=kind, mode="full")
-        return run(full, "auto", backend, None)[window].copy()
-    # Extend in1 by the boundary rule by M - 1 on each side: the 'valid' result of the
-    # extended input is the 'full' result with the boundary applied; crop it to `mode`.
-    widths = [(m - 1, m - 1) for m in a2.shape]
-    if pad_mode == "constant":
-        value = fill.reshape(())
-        if value.dtype.kind == "c" and a1.dtype.kind != "c":
-            a1 = a1.astype(np.result_type(a1.dtype, value.dtype))
-        extended = np.pad(a1, widths, mode="constant", constant_values=value.astype(a1.dtype))
-    else:
-        extended = np.pad(a1, widths, mode=cast(Literal["wrap", "symmetric"], pad_mode))
-    full = make_spec(extended, a2, kind=kind, mode="valid")
-    return run(full, "auto", backend, None)[window].copy()
+        full = _operate(kind, a1, a2, "full", "auto", None, None, None, boundary, value)
+        window = tuple(slice(m // 2, m // 2 + n) for n, m in zip(a1.shape, a2.shape, strict=True))
+        return full[window].copy()
+    return _operate(kind, a1, a2, mode, "auto", None, None, None, boundary, value)
 
 
 def convolve2d(

@@ -46,7 +46,7 @@ TOL_C = 8.0
 
 MODES = ("full", "same", "valid")
 KINDS = ("convolve", "correlate")
-BOUNDARIES = ("fill", "wrap", "symm")
+BOUNDARIES = ("fill", "wrap", "symm", "mirror", "edge")
 
 
 def normalise_axes(axes, ndim):
@@ -123,6 +123,13 @@ def _source(i, n, boundary):
     if boundary == "symm":  # mirror with the edge sample repeated: ... 1 0 | 0 1 ... n-1 | n-1 ...
         i %= 2 * n
         return i if i < n else 2 * n - 1 - i
+    if boundary == "mirror":  # the edge sample not repeated: ... 2 1 | 0 1 ... n-1 | n-2 ...
+        if n == 1:
+            return 0
+        i %= 2 * n - 2
+        return i if i < n else 2 * n - 2 - i
+    if boundary == "edge":  # the edge sample repeated forever: 0 0 | 0 1 ... n-1 | n-1 n-1
+        return min(max(i, 0), n - 1)
     return None
 
 
@@ -238,7 +245,7 @@ def expected(in1, in2, mode="full", **kwargs):
 
 
 def compute_eps(dtype):
-    """eps of the precision a result of ``dtype`` is computed in (SPEC §4, docs/design.md):
+    """eps of the precision a result of ``dtype`` is computed in (SPEC §4, docs/design.rst):
     float16 is computed in float32; float32/complex64 in single precision; everything else
     (float64, complex128, integers taken as floats) in double precision."""
     dtype = np.dtype(dtype)

@@ -170,9 +170,9 @@ def test_result_is_lazy(monkeypatch):
     blocks = []
     real = _dask._operate
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         blocks.append(args[5:])
-        return real(*args)
+        return real(*args, **kwargs)
 
     def read(block):
         reads.append(block.shape)
@@ -199,9 +199,9 @@ def test_backend_fixed_at_call_time(monkeypatch):
     backends = []
     real = _dask._operate
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         backends.append(args[7])
-        return real(*args)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(_dask, "_operate", spy)
     x = np.arange(50.0)

@@ -77,7 +77,7 @@ def test_figures_of_the_pages_exist() -> None:
 @pytest.mark.parametrize(
     ("script", "args", "made"),
     [
-        ("conv_vs_corr.py", [], {"impulse_1d.png", "impulse_2d.png"}),
+        ("conv_vs_corr.py", [], {"impulse_1d.png", "impulse_2d.png", "flip.png"}),
         ("large_data.py", [], {"stream_chunks.png"}),
         # --smoke: two sizes per panel, one repeat; the full run takes about a minute.
         (

@@ -19,7 +19,9 @@ from ._scipy_compat import (
     fftconvolve,
     oaconvolve,
 )
+from ._separable import sepconvolve
 from ._stream import StreamConvolver
+from ._timeseries import autocorr, estimate_delay, xcorr
 from ._wisdom import fftw_effort, forget_wisdom, load_wisdom, save_wisdom
 
 __version__ = "0.1.0"
@@ -28,6 +30,7 @@ __all__ = [
     "Choice",
     "Constants",
     "Convolver",
+    "autocorr",
     "calibrate",
     "choose_conv_method",
     "choose_method",
@@ -37,6 +40,7 @@ __all__ = [
     "correlate",
     "correlate2d",
     "correlation_lags",
+    "estimate_delay",
     "fftconvolve",
     "fftw_effort",
     "forget_wisdom",
@@ -44,7 +48,9 @@ __all__ = [
     "load_wisdom",
     "oaconvolve",
     "save_wisdom",
+    "sepconvolve",
     "set_backend",
     "StreamConvolver",
+    "xcorr",
     "__version__",
 ]

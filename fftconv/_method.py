@@ -343,3 +343,49 @@ def predicted_costs(
 
 def fastest(costs: dict[str, float]) -> str:
     return min(costs, key=costs.__getitem__)
+
+
+# The BLAS pass of separable kernels (`_separable._blas_pass`): one 1-D convolution along
+# one axis as blocks of R outputs, each a product with the R x (R + M - 1) Toeplitz matrix
+# of the kernel. Constants: non-negative least squares on relative error of the pass alone
+# (8²-1024² images, 3, 15 and 63 taps, both axes, every dtype; 96 cases) on the project's
+# machine (2-core AMD EPYC VM, OpenBLAS 0.3.31 on one thread), 2026-12-03, under a load
+# average of ~6 from other processes: like BUILTIN's, these are slow-spell figures (quiet,
+# the same passes ran 3-4x faster), and what matters to `auto` is their ratio to BUILTIN's.
+# The fit's measured/predicted ratios: median 1.2-1.4, range 0.7-4.5 (the load).
+# Per multiply-add of the block products (R + M - 1 per output).
+BLAS_PASS_MAC_NS = {"f4": 0.06, "f8": 0.15, "c8": 0.15, "c16": 0.27}
+# Per sample of the pass's input and output (the zero-padded copy, the output write).
+BLAS_PASS_POINT_NS = {"f4": 0.2, "f8": 0.5, "c8": 0.8, "c16": 1.0}
+# Per matrix product call, and per pass (the Toeplitz matrix, views, dispatch).
+BLAS_PASS_MATMUL_NS = 2000.0
+BLAS_PASS_CALL_NS = 50000.0
+
+
+def blas_block(inner: int) -> int:
+    """Outputs per block of the BLAS pass along an axis with `inner` samples per row
+    (the product of the later axes): 32 on the last axis (a block is 32 columns of one
+    product over all rows), 16 otherwise (one ``16 x (15 + M)`` Toeplitz product per
+    block, stacked). Measured on 1024² float32/float64 with 3-63 taps: within 10-20% of
+    the best block size of 8-128 in every case; 128 was up to 2x slower."""
+    return 32 if inner == 1 else 16
+
+
+def blas_pass_cost(spec: ConvSpec, dtype: np.dtype) -> float:
+    """Predicted ns of `_separable._blas_pass` for the one-axis `spec` in `dtype`."""
+    (axis,) = spec.axes
+    m = spec.in2.shape[axis]
+    length = spec.out_shape[axis]
+    outputs = math.prod(spec.out_shape)
+    inner = math.prod(spec.in1.shape[axis + 1 :])
+    block = min(blas_block(inner if inner >= 16 else 1), max(length, 1))
+    outer = math.prod(spec.in1.shape) // max(spec.in1.shape[axis], 1)
+    # Products: one stacked call (rows), or one per block on the last axis over 64+ rows.
+    calls = -(-length // block) if inner < 16 and outer >= 64 else 2
+    key = _dtype_key(dtype)
+    return (
+        BLAS_PASS_CALL_NS
+        + BLAS_PASS_MATMUL_NS * calls
+        + BLAS_PASS_POINT_NS.get(key, 1.0) * (math.prod(spec.in1.shape) + outputs)
+        + BLAS_PASS_MAC_NS.get(key, 0.15) * outputs * (block + m - 1)
+    )

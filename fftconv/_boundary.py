@@ -89,6 +89,10 @@ def fill_value(fillvalue: object, spec: ConvSpec) -> tuple[np.ndarray, np.dtype]
             f"{type(fillvalue).__name__}"
         )
     for dtype in (spec.in1.dtype, spec.result_dtype):
+        if value.dtype.kind == "c" and dtype.kind != "c":
+            if value.imag != 0:
+                continue
+            value = value.real
         with np.errstate(invalid="ignore", over="ignore"):
             cast_value = value.astype(dtype)
         if np.array_equal(cast_value, value, equal_nan=dtype.kind in "fc"):

@@ -12,8 +12,9 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from . import _method
+from . import _memory, _method
 from ._backends import BackendName, resolve_backend
+from ._boundary import NUMPY_PAD, Boundary, fill_value, resolve_boundary, widths
 from ._dispatch import compute, compute_dtype
 from ._exact import plan_exact
 from ._fft import fast_lengths, fft_convolve
@@ -66,6 +67,10 @@ class Convolver:
         FFT threads. Default None: one (as `convolve`).
     backend : {'pyfftw', 'scipy', 'numpy'}, optional
         FFT library (default: the current one, `get_backend`).
+    boundary : {'fill', 'wrap', 'symm', 'mirror', 'edge'}, optional
+        How each input continues past its edges, as in `convolve` (scipy's names too).
+    fillvalue : scalar, optional
+        The value of ``boundary='fill'`` (default 0).
 
     Attributes
     ----------
@@ -128,6 +133,8 @@ class Convolver:
         method: Method = "auto",
         workers: int | None = None,
         backend: BackendName | None = None,
+        boundary: str = "fill",
+        fillvalue: object = 0,
     ) -> None:
         self.kind: Kind = choice(kind, "kind", KINDS)
         requested = cast(Method, choice(method, "method", METHODS))
@@ -144,6 +151,23 @@ class Convolver:
         self._spec = make_spec(
             placeholder, h, kind=self.kind, mode=mode, axes=axes, names=("x", "kernel")
         )
+        self._mode = self._spec.mode
+        self.boundary = resolve_boundary(boundary)
+        # The boundary extension, applied to each input before the 'valid' operation of
+        # the extended shape (see `_boundary`); none for zero fill or mode 'valid'.
+        self._pads: list[tuple[int, int]] | None = None
+        fill, extended_dtype = fill_value(fillvalue, self._spec)
+        self._fill = fill
+        if (self.boundary != "fill" or fill.any()) and any(
+            w for p in widths(self._spec) for w in p
+        ):
+            self._pads = widths(self._spec)
+            self.dtype = extended_dtype
+            shape = tuple(n + a + b for n, (a, b) in zip(self.shape, self._pads, strict=True))
+            placeholder = np.broadcast_to(np.zeros((), self.dtype), shape)
+            self._spec = make_spec(
+                placeholder, h, kind=self.kind, mode="valid", axes=axes, names=("x", "kernel")
+            )
         self._kernel = h
         self._kernel_finite = h.dtype.kind not in "fc" or bool(np.isfinite(h).all())
         self._backend = resolve_backend(backend)
@@ -158,6 +182,10 @@ class Convolver:
         else:
             self.costs = {}
             self.method = requested
+        if _memory.worth_checking(self._spec):  # one call's working set, before allocating
+            self.method, _ = _memory.check(
+                self._spec, self.method, self._backend, dtype0, costs=self.costs or None
+            )
         # The engine per compute dtype: the kernel's spectrum bound to an FFT method.
         self._engines: dict[np.dtype, functools.partial[np.ndarray]] = {}
         if self.method != "direct" and 0 not in self.out_shape:
@@ -170,7 +198,7 @@ class Convolver:
 
     @property
     def mode(self) -> Mode:
-        return self._spec.mode
+        return self._mode
 
     @property
     def axes(self) -> tuple[int, ...]:
@@ -214,6 +242,8 @@ class Convolver:
             raise ValueError(
                 f"x has shape {a.shape}; this Convolver was made for inputs of shape {self.shape}"
             )
+        if self._pads is not None:
+            a = _extend(a, self._pads, self.boundary, self._fill)
         if a.dtype == self.dtype:  # the spec's own dtypes: ~1 us where replace() takes ~5
             spec = self._spec.with_inputs(a, self._spec.in2)
         else:
@@ -283,6 +313,15 @@ class Convolver:
             )
         self._engines[dtype] = engine
         return engine
+
+
+def _extend(
+    x: np.ndarray, pads: list[tuple[int, int]], rule: Boundary, fill: np.ndarray
+) -> np.ndarray:
+    """`x` extended by `rule` (in the fill value's dtype where `x`'s cannot hold it)."""
+    if rule == "fill":
+        return np.pad(x.astype(np.result_type(x, fill), copy=False), pads, constant_values=fill)
+    return np.pad(x, pads, mode=cast(Any, NUMPY_PAD[rule]))
 
 
 def _as_shape(shape: object) -> tuple[int, ...]:

@@ -269,3 +269,27 @@ def test_property_matches_reference(n, m, rule, mode, kind, method, seed):
     got = getattr(fc, kind)(x, h, mode, method, boundary=rule, fillvalue=0.5)
     ref = reference(x, h, mode, kind=kind, boundary=rule, fillvalue=0.5)
     assert_matches(got, ref, x, h, tol=tolerance(_extended(x, h, rule, 0.5), h))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("boundary", RULES)
+def test_convolver_boundary(boundary, mode, kind, method):
+    """Convolver(boundary=...) equals the one-shot call, for frames and integer inputs."""
+    rng = np.random.default_rng(seed_of("convolver-boundary", boundary, mode, kind, method))
+    h = rng.standard_normal((5, 4))
+    conv = fc.Convolver(h, (20, 17), mode, kind=kind, method=method, boundary=boundary,
+                        fillvalue=0.5)  # fmt: skip
+    assert conv.mode == mode
+    for _ in range(2):
+        x = rng.standard_normal((20, 17))
+        want = getattr(fc, kind)(x, h, mode, boundary=boundary, fillvalue=0.5)
+        assert conv.out_shape == want.shape
+        np.testing.assert_allclose(conv(x), want, rtol=0, atol=tolerance(np.tile(x, (2, 2)), h))
+    xi = rng.integers(-9, 9, (12, 11))
+    hi = rng.integers(-9, 9, (3, 4))
+    exact = fc.Convolver(hi, xi.shape, mode, kind=kind, method=method, boundary=boundary,
+                         dtype=np.int64, fillvalue=3)  # fmt: skip
+    want = getattr(fc, kind)(xi, hi, mode, boundary=boundary, fillvalue=3)
+    assert np.array_equal(exact(xi), want)

@@ -15,7 +15,7 @@ from typing import cast
 
 import numpy as np
 
-from . import _method, _profile
+from . import _memory, _method, _profile
 from ._backends import FFTBackend
 from ._direct import direct_convolve, direct_macs, numpy_1d
 from ._exact import ExactPlan, finish_exact, plan_exact
@@ -162,8 +162,18 @@ def run(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> np
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
     # One exactness plan per integer call (it may scan the inputs once).
     exact = plan_exact(spec, _transform_points(spec))
+    costs = None
     if method == "auto":
-        method = choose(spec, backend, quick=True, exact=exact, threads=threads).method
+        choice = choose(spec, backend, quick=True, exact=exact, threads=threads)
+        method, costs = choice.method, choice.costs
+    if _memory.worth_checking(spec):  # before allocating: MemoryError, or a method that fits
+        # An FFT that would not be exact runs the direct sum in the accumulator dtype.
+        checked = method if exact.fft_exact else "direct"
+        accumulator = exact.accumulator if checked == "direct" else None
+        checked, _ = _memory.check(
+            spec, checked, backend, compute_dtype(spec), accumulator=accumulator, costs=costs
+        )
+        method = checked if exact.fft_exact else method
     return compute(spec, method, fft_engine(method, backend, threads), exact)
 
 
@@ -185,6 +195,11 @@ class Prepared:
     # numpy's loop on the inputs as they are (no conversion needed; real products give
     # the direct sum's non-finite values).
     numpy_1d: bool
+    # Bytes of working memory when large enough to check before each run
+    # (`_memory.CHECK_ABOVE`), else 0; and the costs 'auto' chose from (None: a method
+    # was asked for), for a fallback if memory has run short since.
+    working_set: int = 0
+    costs: dict[str, float] | None = None
 
     def __call__(self, in1: np.ndarray, in2: np.ndarray) -> np.ndarray:
         """The result for inputs of the prepared shapes and dtypes (native ndarrays)."""
@@ -199,11 +214,17 @@ class Prepared:
     def run(self, spec: ConvSpec) -> np.ndarray:
         if 0 in spec.out_shape:
             return np.zeros(spec.out_shape, dtype=spec.result_dtype)
-        if self.method == "direct":
+        method = self.method
+        if self.working_set and not _memory.fits(self.working_set):
+            # Memory has run short since `prepare`: another method, or MemoryError.
+            method, _ = _memory.check(
+                spec, method, self.backend, compute_dtype(spec), costs=self.costs
+            )
+        if method == "direct":
             if self.numpy_1d:
                 return self._numpy_1d(spec.in1, spec.in2)
             return compute(spec, "direct", None)
-        return compute(spec, self.method, fft_engine(self.method, self.backend, self.threads))
+        return compute(spec, method, fft_engine(method, self.backend, self.threads))
 
 
 _REAL = (np.dtype(np.float32), np.dtype(np.float64))
@@ -212,8 +233,13 @@ _REAL = (np.dtype(np.float32), np.dtype(np.float64))
 def prepare(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -> Prepared:
     """How a floating-point `spec` is computed by `method` (validated: `workers`)."""
     threads = _method.resolve_workers(workers)  # validated; None: one thread
+    costs = None
     if method == "auto":
-        method = choose(spec, backend, quick=True, threads=threads).method
+        choice = choose(spec, backend, quick=True, threads=threads)
+        method, costs = choice.method, choice.costs
+    needed = 0
+    if _memory.worth_checking(spec):  # before allocating: MemoryError, or a method that fits
+        method, needed = _memory.check(spec, method, backend, compute_dtype(spec), costs=costs)
     in1, in2 = spec.in1, spec.in2
     return Prepared(
         spec.without_inputs(),
@@ -224,6 +250,8 @@ def prepare(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -
         and in1.ndim == 1
         and in1.dtype == in2.dtype == spec.result_dtype
         and spec.result_dtype in _REAL,
+        needed if needed >= _memory.CHECK_ABOVE else 0,
+        costs,
     )
 
 
@@ -273,6 +301,12 @@ def compute(
         return _run_floating(spec, method, engine, kernel_finite)
 
 
+# Inputs of at least this many samples are scanned for non-finite values before the
+# transforms rather than after (see `_run_floating`). At 2**16 samples an FFT call takes
+# ~1 ms on the project's machine and the scan ~30 us.
+_SCAN_FIRST_SIZE = 1 << 16
+
+
 def _run_floating(
     spec: ConvSpec, method: str, engine: FFTEngine | None, kernel_finite: bool | None
 ) -> np.ndarray:
@@ -282,14 +316,22 @@ def _run_floating(
     if method == "direct" or engine is None:
         out = direct_convolve(x, h, spec)
     else:
-        out = engine(x, h, spec)
-        # Checked on the result, not the inputs: one pass over the output instead of
-        # two over the inputs. A transform spreads a non-finite input over every output
-        # it reaches, and a non-finite term keeps a sum non-finite, so finite outputs
-        # mean finite inputs (or a kernel the engine does not read: `kernel_finite`).
-        found = None
-        if kernel_finite is False or not all_finite(out):
+        if x.size >= _SCAN_FIRST_SIZE:
+            # Large inputs are scanned first: the scan costs ~1% of the transforms, and
+            # finding a NaN only on the result would mean computing it twice.
             found = find_nonfinite(x, h, spec)
+            if found is None:
+                out = engine(x, h, spec)
+        else:
+            # Checked on the result, not the inputs: one pass over the output instead
+            # of two over the inputs (what matters on calls of tens of microseconds). A
+            # transform spreads a non-finite input over every output it reaches, and a
+            # non-finite term keeps a sum non-finite, so finite outputs mean finite
+            # inputs (or a kernel the engine does not read: `kernel_finite`).
+            out = engine(x, h, spec)
+            found = None
+            if kernel_finite is False or not all_finite(out):
+                found = find_nonfinite(x, h, spec)
         if found is not None:
             if found.fixup_macs(spec) > direct_macs(spec):
                 out = direct_convolve(x, h, spec)  # as cheap as fixing the values up

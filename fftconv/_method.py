@@ -360,6 +360,13 @@ BLAS_PASS_POINT_NS = {"f4": 0.2, "f8": 0.5, "c8": 0.8, "c16": 1.0}
 # Per matrix product call, and per pass (the Toeplitz matrix, views, dispatch).
 BLAS_PASS_MATMUL_NS = 2000.0
 BLAS_PASS_CALL_NS = 50000.0
+# Largest M * N * K of one product of the BLAS pass. OpenBLAS runs a product on one
+# thread up to 65536 * GEMM_MULTITHREAD_THRESHOLD (4) = 262144 (interface/gemm.c) and on
+# all cores above it; measured here with the load of other processes on both cores, two
+# threads made a 512² float64 pass 20x slower (280 ms against 14 for two passes). The
+# library computes on one thread unless asked (`resolve_workers`), so the pass keeps
+# its products at or under this size.
+BLAS_MAX_PRODUCT = 262144
 
 
 def blas_block(inner: int) -> int:
@@ -380,8 +387,15 @@ def blas_pass_cost(spec: ConvSpec, dtype: np.dtype) -> float:
     inner = math.prod(spec.in1.shape[axis + 1 :])
     block = min(blas_block(inner if inner >= 16 else 1), max(length, 1))
     outer = math.prod(spec.in1.shape) // max(spec.in1.shape[axis], 1)
-    # Products: one stacked call (rows), or one per block on the last axis over 64+ rows.
-    calls = -(-length // block) if inner < 16 and outer >= 64 else 2
+    # Python-level products: per column chunk (rows), or per row chunk and block (last
+    # axis over 64+ rows), or per row chunk of the windows (last axis, fewer rows).
+    per_call = BLAS_MAX_PRODUCT // (block * (block + m - 1))
+    if inner >= 16:
+        calls = 2 * -(-inner // max(16, per_call))
+    elif outer >= 64:
+        calls = -(-outer // max(1, per_call)) * -(-length // block)
+    else:
+        calls = -(-outer * -(-length // block) // max(1, per_call))
     key = _dtype_key(dtype)
     return (
         BLAS_PASS_CALL_NS

@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import threading
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -681,7 +682,7 @@ def _padded(x: np.ndarray, axis: int, m: int, start: int, padded_length: int) ->
     n = x.shape[axis]
     shape = list(x.shape)
     shape[axis] = padded_length
-    f = np.empty(shape, dtype=x.dtype)
+    f = _scratch(tuple(shape), x.dtype)
     shift = start - (m - 1)
     lo, hi = max(0, -shift), min(padded_length, n - shift)
 
@@ -695,6 +696,28 @@ def _padded(x: np.ndarray, axis: int, m: int, start: int, padded_length: int) ->
     return f
 
 
+def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised array for the padded copy, from a buffer this thread keeps.
+
+    A fresh array per pass cost more than the pass itself here for float64 (512²: 5.5 ms
+    of allocation against 1 ms of products): glibc maps large blocks afresh and every
+    page faults on first touch, which a VM makes slow. Buffers above
+    `_SCRATCH_KEEP_BYTES` are not kept (their faults are small next to their passes)."""
+    nbytes = math.prod(shape) * dtype.itemsize
+    buf: np.ndarray | None = getattr(_SCRATCH, "buffer", None)
+    if buf is None or buf.nbytes < nbytes + 64:
+        # 64-byte alignment for any dtype's vector loads (np.empty gives 16).
+        buf = np.empty(nbytes + 64, dtype=np.uint8)
+        if nbytes <= _SCRATCH_KEEP_BYTES:
+            _SCRATCH.buffer = buf
+    offset = -buf.ctypes.data % 64
+    return buf[offset : offset + nbytes].view(dtype).reshape(shape)
+
+
+_SCRATCH = threading.local()
+_SCRATCH_KEEP_BYTES = 64 << 20
+
+
 def _toeplitz(g: np.ndarray, rows: int) -> np.ndarray:
     """``T[r, r + k] = g[M - 1 - k]``: row r of ``T @ window`` is output ``b R + r``."""
     m = g.shape[0]
@@ -706,7 +729,8 @@ def _toeplitz(g: np.ndarray, rows: int) -> np.ndarray:
 
 def _blas_rows(x: np.ndarray, g: np.ndarray, axis: int, start: int, length: int) -> np.ndarray:
     """The pass along an axis followed by at least 16 samples per row: every block is
-    ``T (R x (R+M-1)) @ rows (R+M-1 x inner)``, one stacked matmul."""
+    ``T (R x (R+M-1)) @ rows (R+M-1 x columns)``, stacked over the blocks, in column
+    chunks that keep each product single-threaded (`_method.BLAS_MAX_PRODUCT`)."""
     m = g.shape[0]
     outer = math.prod(x.shape[:axis])
     inner = math.prod(x.shape[axis + 1 :])
@@ -720,24 +744,29 @@ def _blas_rows(x: np.ndarray, g: np.ndarray, axis: int, start: int, length: int)
     out3 = out.reshape(outer, length, inner)
     t = _toeplitz(g, r)
     s0, s1, s2 = f3.strides
-    if full:
-        # Overlapping windows of R + M - 1 rows, one per block: a view, no copy.
-        windows = np.lib.stride_tricks.as_strided(
-            f3, (outer, full, r + m - 1, inner), (s0, r * s1, s1, s2), writeable=False
-        )
-        np.matmul(t, windows, out=out3[:, : full * r].reshape(outer, full, r, inner))
-    if rest:
-        np.matmul(
-            t[:rest, : rest + m - 1],
-            f3[:, full * r : full * r + rest + m - 1],
-            out=out3[:, full * r :],
-        )
+    chunk = max(16, _method.BLAS_MAX_PRODUCT // (r * (r + m - 1)))
+    for c0 in range(0, inner, chunk):
+        c = min(chunk, inner - c0)
+        part = f3[:, :, c0 : c0 + c]
+        if full:
+            # Overlapping windows of R + M - 1 rows, one per block: a view, no copy.
+            windows = np.lib.stride_tricks.as_strided(
+                part, (outer, full, r + m - 1, c), (s0, r * s1, s1, s2), writeable=False
+            )
+            target = out3[:, : full * r, c0 : c0 + c].reshape(outer, full, r, c)
+            np.matmul(t, windows, out=target)
+        if rest:
+            np.matmul(
+                t[:rest, : rest + m - 1],
+                part[:, full * r : full * r + rest + m - 1],
+                out=out3[:, full * r :, c0 : c0 + c],
+            )
     return out
 
 
 def _blas_last(x: np.ndarray, g: np.ndarray, start: int, length: int) -> np.ndarray:
-    """The pass along the last axis: every block of R outputs is ``rows (.. x R+M-1) @
-    T.T``, over all rows at once."""
+    """The pass along the last axis: every block of R outputs is ``windows (rows x
+    R+M-1) @ T.T``, in row chunks that keep each product single-threaded."""
     m = g.shape[0]
     r = min(_method.blas_block(1), length)
     blocks = -(-length // r)
@@ -746,14 +775,23 @@ def _blas_last(x: np.ndarray, g: np.ndarray, start: int, length: int) -> np.ndar
     outer = f2.shape[0]
     tt = _toeplitz(g, r).T
     out = np.empty((outer, length), dtype=x.dtype)
+    rows = max(1, _method.BLAS_MAX_PRODUCT // (r * (r + m - 1)))
     if outer < 64:
-        # Few rows: one product over a contiguous copy of all the windows (im2col)
-        # instead of one small product per block.
+        # Few rows: products over a contiguous copy of all the windows (im2col), one
+        # row per block, instead of many tiny products.
         windows = np.lib.stride_tricks.sliding_window_view(f2, r + m - 1, axis=1)[:, ::r]
-        prod = np.matmul(np.ascontiguousarray(windows), tt)
+        flat = np.ascontiguousarray(windows).reshape(outer * blocks, r + m - 1)
+        prod = np.empty((outer * blocks, r), dtype=x.dtype)
+        for o0 in range(0, outer * blocks, rows):
+            np.matmul(flat[o0 : o0 + rows], tt, out=prod[o0 : o0 + rows])
         out[:] = prod.reshape(outer, blocks * r)[:, :length]
     else:
-        for b in range(blocks):
-            lo, hi = b * r, min(length, (b + 1) * r)
-            np.matmul(f2[:, lo : hi + m - 1], tt[: hi - lo + m - 1, : hi - lo], out=out[:, lo:hi])
+        for o0 in range(0, outer, rows):
+            for b in range(blocks):
+                lo, hi = b * r, min(length, (b + 1) * r)
+                np.matmul(
+                    f2[o0 : o0 + rows, lo : hi + m - 1],
+                    tt[: hi - lo + m - 1, : hi - lo],
+                    out=out[o0 : o0 + rows, lo:hi],
+                )
     return out.reshape(x.shape[:-1] + (length,))

@@ -22,7 +22,6 @@ from ._scipy_compat import (
 from ._separable import sepconvolve
 from ._stream import StreamConvolver
 from ._timeseries import autocorr, estimate_delay, xcorr
-from ._timeseries import autocorr, estimate_delay, xcorr
 from ._wisdom import fftw_effort, forget_wisdom, load_wisdom, save_wisdom
 
 __version__ = "0.1.0"
@@ -31,7 +30,6 @@ __all__ = [
     "Choice",
     "Constants",
     "Convolver",
-    "autocorr",
     "autocorr",
     "calibrate",
     "choose_conv_method",
@@ -43,7 +41,6 @@ __all__ = [
     "correlate2d",
     "correlation_lags",
     "estimate_delay",
-    "estimate_delay",
     "fftconvolve",
     "fftw_effort",
     "forget_wisdom",
@@ -54,7 +51,6 @@ __all__ = [
     "sepconvolve",
     "set_backend",
     "StreamConvolver",
-    "xcorr",
     "xcorr",
     "__version__",
 ]

@@ -169,6 +169,12 @@ class StreamConvolver:
         h = self._kernel
         if h.ndim == 1:
             h = np.expand_dims(h, [a for a in range(chunk.ndim) if a != axis])
+        elif h.ndim != chunk.ndim:  # here, not from make_spec, which sees a probe's shape
+            raise ValueError(
+                f"chunk and kernel must have the same number of dimensions; got "
+                f"chunk.ndim={chunk.ndim} (shape {chunk.shape}) and kernel.ndim={h.ndim} "
+                f"(shape {h.shape})"
+            )
         m = h.shape[axis]
         # Validate the broadcast of kernel and channels as `convolve` would.
         probe = np.broadcast_to(np.zeros((), chunk.dtype), _with(chunk.shape, axis, m))

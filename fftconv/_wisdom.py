@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import contextvars
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,7 +85,11 @@ def fftw_effort(effort: Effort) -> Iterator[None]:
 
 
 def _path(path: str | Path | None) -> Path:
-    return Path(path) if path is not None else _profile.cache_dir() / WISDOM_NAME
+    if path is None:
+        return _profile.cache_dir() / WISDOM_NAME
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, or None; got {path!r}")
+    return Path(path)
 
 
 def save_wisdom(path: str | Path | None = None) -> Path:

@@ -15,6 +15,7 @@ from ._boundary import Boundary, circular, extend, fill_value, resolve_boundary
 from ._dispatch import Prepared, prepare, run
 from ._method import resolve_workers
 from ._nanpolicy import NAN_POLICIES, NanPolicy, check_finite, omit
+from ._separable import may_split, try_separable
 from ._spec import (
     KINDS,
     METHODS,
@@ -48,7 +49,12 @@ def _operate(
         and type(fillvalue) is int
         and fillvalue == 0
     )
-    key = _memo_key(kind, in1, in2, mode, method, axes, workers, backend) if plain else None
+    # A kernel that may be an outer product is looked at on every call: the memo knows
+    # shapes, and whether the kernel splits into 1-D passes depends on its values.
+    split = method == "auto" and may_split(in1, in2)
+    key = None
+    if plain and not split:
+        key = _memo_key(kind, in1, in2, mode, method, axes, workers, backend)
     if key is not None:
         prepared = _PREPARED.get(key)
         if prepared is not None:
@@ -83,6 +89,10 @@ def _operate(
     resolved = resolve_backend(backend)
     if not plain:
         return _with_options(spec, method, resolved, workers, rule, fillvalue, nan_policy)
+    if split:
+        out = try_separable(spec, resolved, workers)
+        if out is not None:
+            return out
     if spec.is_integer:  # exactness depends on the values: nothing to remember
         return run(spec, method, resolved, workers)
     prepared = prepare(spec, method, resolved, workers)
@@ -112,23 +122,21 @@ def _with_options(
     if nan_policy == "raise":
         check_finite(spec.in1, "in1")
         check_finite(spec.in2, "in2")
-    threads = resolve_workers(workers)
-    if (
-        rule == "wrap"
-        and nan_policy != "omit"
-        and method in ("auto", "fft")
-        and not spec.is_integer
-    ):
+    if rule == "fill" and not fill.any() and nan_policy != "omit":
+        return run(spec, method, backend, workers)
+    if rule == "wrap" and nan_policy != "omit" and method in ("auto", "fft"):
         # The circular transform, when the extended call would also use a transform.
-        extended = extend(spec, rule, fill, dtype)
-        if method == "fft" or prepare(extended, "auto", backend, workers).method != "direct":
-            out = circular(spec, backend, threads)
+        if (
+            method == "fft"
+            or prepare(
+                extend(spec, rule, fill, dtype, values=False), "auto", backend, workers
+            ).method
+            != "direct"
+        ):
+            out = circular(spec, backend, resolve_workers(workers))
             if out is not None:
                 return out
-    elif rule == "fill" and not fill.any() and nan_policy != "omit":
-        return run(spec, method, backend, workers)
-    else:
-        extended = extend(spec, rule, fill, dtype)
+    extended = extend(spec, rule, fill, dtype)
     if nan_policy == "omit":
 
         def operate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -136,6 +144,10 @@ def _with_options(
             return run(inner, method, backend, workers)
 
         return omit(extended.in1, extended.in2, kind=spec.kind, axes=spec.axes, operate=operate)
+    if method == "auto" and may_split(extended.in1, extended.in2):
+        out = try_separable(extended, backend, workers)
+        if out is not None:
+            return out
     return run(extended, method, backend, workers)
 
 

@@ -115,9 +115,16 @@ def widths(spec: ConvSpec) -> list[tuple[int, int]]:
     return out
 
 
-def extend(spec: ConvSpec, rule: Boundary, fill: np.ndarray, dtype: np.dtype) -> ConvSpec:
-    """The spec whose ``valid`` result is `spec`'s result with `in1` extended by `rule`."""
+def extend(
+    spec: ConvSpec, rule: Boundary, fill: np.ndarray, dtype: np.dtype, *, values: bool = True
+) -> ConvSpec:
+    """The spec whose ``valid`` result is `spec`'s result with `in1` extended by `rule`
+    (without `values`: a placeholder of the extended shape, for choosing a method)."""
     pads = widths(spec)
+    if not values:
+        shape = tuple(n + a + b for n, (a, b) in zip(spec.in1.shape, pads, strict=True))
+        placeholder = np.broadcast_to(np.zeros((), dtype), shape)
+        return make_spec(placeholder, spec.in2, kind=spec.kind, mode="valid", axes=spec.axes)
     x = spec.in1.astype(dtype, copy=False)
     if not any(w for pair in pads for w in pair):
         return spec if x is spec.in1 else spec.with_inputs(x, spec.in2)

@@ -21,6 +21,7 @@ from ._scipy_compat import (
 )
 from ._separable import sepconvolve
 from ._stream import StreamConvolver
+from ._template import match_template
 from ._timeseries import autocorr, estimate_delay, xcorr
 from ._wisdom import fftw_effort, forget_wisdom, load_wisdom, save_wisdom
 
@@ -46,6 +47,7 @@ __all__ = [
     "forget_wisdom",
     "get_backend",
     "load_wisdom",
+    "match_template",
     "oaconvolve",
     "save_wisdom",
     "sepconvolve",

@@ -19,7 +19,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
+# BLAS on one thread unless the environment says otherwise (set before numpy loads), as
+# the library's FFTs by default: on a busy 2-core machine a second BLAS thread waiting for
+# a core stalled 10**4-sample FFT calls (whose finiteness check is a BLAS pass) by 16-40 ms
+# of scheduler ticks, 100x their time, which would hide every crossover.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -167,7 +174,8 @@ def main() -> None:
         f" with {os.cpu_count()} logical cores (load average {load:.2f} at the end), "
         f"{platform.python_implementation()} {platform.python_version()}, numpy "
         f"{np.__version__}, scipy {scipy.__version__}, pyfftw {pyfftw.__version__}, fftconv "
-        f"{fc.__version__}, FFT backend ``{fc.get_backend()}``, one FFT thread; cost-model "
+        f"{fc.__version__}, FFT backend ``{fc.get_backend()}``, one FFT thread, BLAS threads "
+        f"{os.environ['OPENBLAS_NUM_THREADS']}; cost-model "
         f"constants: {'built-in' if active().source == 'built-in' else 'a calibration profile'}."
         f" Best of {repeat} repeats; the run took "
         f"{time.perf_counter() - started:.0f} s.\n"

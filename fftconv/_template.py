@@ -427,6 +427,7 @@ def _window_sums(stack: np.ndarray, window: tuple[int, ...]) -> tuple[np.ndarray
     inner = 1  # the window volume along the axes already summed
     res = stack
     unit = 1.0
+    total2 = 0.0
     terms: list[tuple[float, float, int]] = []  # per summed axis: its error terms, w
     for a, w in enumerate(window):
         if w == 1:
@@ -470,7 +471,8 @@ def _window_sums(stack: np.ndarray, window: tuple[int, ...]) -> tuple[np.ndarray
         err1 += e1 * later
         err2 += e2 * later
     n = math.prod(window)
-    max_s2 = unit * float(_layer(res, 1).max()) if res.size else 0.0
+    # Every window's S2 is at most the largest line total along the last summed axis.
+    max_s2 = total2 if terms else float(_layer(res, 1).max(initial=0.0))
     # S1**2 / n with |S1| <= sqrt(n * S2), and the rounding of the last operations.
     bound = err2 + 2 * err1 * math.sqrt(max_s2 / n) + err1 * err1 / n + 8 * _EPS * max_s2
     return res, unit, bound

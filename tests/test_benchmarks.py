@@ -37,3 +37,11 @@ def test_bench_large_quick():
     out = _run("bench_large.py", "--quick", "--repeat", "3")
     assert "Convolver per call vs one-shot" in out
     assert "StreamConvolver throughput / in-memory overlap-add" in out
+
+
+@pytest.mark.slow
+def test_bench_images_quick():
+    out = _run("bench_images.py", "--quick", "--repeat", "3")
+    assert "WRONG RESULT" not in out
+    for target in ("boundary rules vs scipy.ndimage.convolve", "nan_policy='propagate'"):
+        assert any(line.startswith("[") and target in line for line in out.splitlines())

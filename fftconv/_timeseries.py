@@ -60,11 +60,16 @@ EINSUM_CALL_NS = 3000.0
 BLOCK_PRODUCT_NS = 2.6
 COPY_NS = 0.5
 # Blocked transform lengths: 2**k and 3 * 2**(k-1), at least BLOCK_MIN_LENGTH and twice
-# the window. Measured on 10**6 samples (21 and 2001 lags, scipy.fft, 2026-12-04): lengths
-# of 1536-65536 points ran within noise of each other; below 1024 the per-transform
-# overhead of a batch of small transforms made it 1.3-2x slower, and from 2**17 points the
-# transforms leave the cache (1.5-2x slower, which the transform table knows).
+# the window, at most BLOCK_MAX_LENGTH or four times the window. Measured on 10**6 samples
+# (21 and 2001 lags, scipy.fft, 2026-12-03, a busy machine): lengths of 1536-32768 points
+# ran within noise of each other, 65536 up to 1.4x slower (the groups of blocks hold fewer
+# blocks; the transform table's single transforms do not show it); below 1024 the
+# per-transform overhead of a batch of small transforms made it 1.3-2x slower.
 BLOCK_MIN_LENGTH = 4096
+BLOCK_MAX_LENGTH = 1 << 15
+# Points transformed per group of blocks: measured 2**17 as fast as 2**16 and up to 1.3x
+# faster than 2**18-2**22 (the group's spectra stay in the 512 KiB L2 cache).
+GROUP_POINTS = 1 << 17
 # The transform table holds single transforms, whose per-call overhead dominates below
 # this size; a batch of blocks pays it once, so smaller blocks are costed at this size's
 # speed per point*log2(points).
@@ -184,15 +189,15 @@ def _direct_cost(batch: int, lags: int, overlap: int, dtype: np.dtype) -> float:
 def _block_lengths(window: int, longest: int) -> list[int]:
     """Candidate blocked transform lengths: 2**k and 3 * 2**(k-1) from
     ``max(2 * window, BLOCK_MIN_LENGTH)`` (blocks at least as long as the window) to
-    `longest` (one block), which is always a candidate."""
+    ``max(4 * window, BLOCK_MAX_LENGTH)``, and `longest` (one block) where it is shorter."""
+    low = max(2 * window, BLOCK_MIN_LENGTH)
+    high = min(max(4 * window, BLOCK_MAX_LENGTH), longest)
     out = []
     length = 2
-    while length < longest:
-        for candidate in (length, 3 * length // 2):
-            if max(2 * window, BLOCK_MIN_LENGTH) <= candidate < longest:
-                out.append(candidate)
+    while length <= high:
+        out.extend(c for c in (length, 3 * length // 2) if low <= c <= high and c < longest)
         length *= 2
-    return [*out, longest]
+    return [*out, longest] if longest <= max(high, low) else out or [longest]
 
 
 def _batch_transform_ns(length: int, dtype: np.dtype) -> float:
@@ -282,39 +287,51 @@ def _direct(x: np.ndarray, y: np.ndarray, lo: int, hi: int) -> np.ndarray:
 
 def _blocked(x: np.ndarray, y: np.ndarray | None, lo: int, hi: int, length: int) -> np.ndarray:
     """Lags ``lo ... hi`` by overlap-save over the window (module docstring), with
-    transforms of `length` points; `y` None: the autocorrelation of `x`."""
+    transforms of `length` points; `y` None: the autocorrelation of `x`.
+
+    Block ``b`` holds ``B = length - W + 1`` samples of y from ``y0 = start + b*B``; it
+    meets the ``length`` samples of x from ``y0 + lo``, and lag ``lo + m`` of their
+    circular correlation sits at index ``m < W`` with nothing wrapped. Groups of blocks
+    are transformed together, from views of the inputs where they lie inside them (a
+    padded copy of the whole input was measured to cost as much as a transform pass:
+    fresh pages are faulted in), and their cross-spectra summed."""
     other = x if y is None else y
     nx, ny = x.shape[-1], other.shape[-1]
     window = hi - lo + 1
     block = length - window + 1
     start = max(0, -hi)  # y samples before this meet no x sample at any lag of the window
-    span = min(ny, nx - lo) - start
+    span = min(ny, nx - lo) - start  # and none from start + span on
     nblocks = -(-span // block)
     real = x.dtype.kind != "c"
     forward = scipy.fft.rfft if real else scipy.fft.fft
-    inverse = scipy.fft.irfft if real else scipy.fft.ifft
-    # x padded with zeros so that segment b is xp[b*B : b*B + L]: x[start + lo + b*B ...].
-    xp = np.zeros((*x.shape[:-1], nblocks * block + window - 1), dtype=x.dtype)
-    first = start + lo  # x index at xp[0] (negative: leading zeros)
-    src = x[..., max(first, 0) : min(nx, first + xp.shape[-1])]
-    xp[..., max(-first, 0) : max(-first, 0) + src.shape[-1]] = src
-    segments = np.lib.stride_tricks.sliding_window_view(xp, length, axis=-1)[..., ::block, :]
-    yp = np.zeros((*other.shape[:-1], nblocks * block), dtype=x.dtype)
-    yp[..., :span] = other[..., start : start + span]
-    yblocks = yp.reshape(*yp.shape[:-1], nblocks, block)
     batch = np.broadcast_shapes(x.shape[:-1], other.shape[:-1])
     bins = length // 2 + 1 if real else length
     total = np.zeros((*batch, bins), dtype=np.result_type(x.dtype, np.complex64))
-    # Groups of blocks whose spectra fit in cache (measured: 2**18-point groups ran ~20%
-    # faster than transforming all 70 blocks of 10**6 samples at once).
-    group = max(1, (1 << 18) // length)
-    for g in range(0, nblocks, group):
-        xs = forward(segments[..., g : g + group, :], axis=-1)
-        ys = forward(yblocks[..., g : g + group, :], n=length, axis=-1)
-        np.conjugate(ys, out=ys)
-        total += (xs * ys).sum(axis=-2)
-    circ = inverse(total, n=length, axis=-1)
+    group = max(1, GROUP_POINTS // length)
+    for first in range(0, nblocks, group):
+        count = min(group, nblocks - first)
+        y0 = start + first * block
+        xs = _stretch(x, y0 + lo, count * block + window - 1)
+        segments = np.lib.stride_tricks.sliding_window_view(xs, length, axis=-1)[..., ::block, :]
+        ys = _stretch(other, y0, count * block).reshape(*other.shape[:-1], count, block)
+        spectra = forward(segments, axis=-1)
+        conj = np.conjugate(forward(ys, n=length, axis=-1))
+        total += np.einsum("...bf,...bf->...f", spectra, conj)
+    circ = (scipy.fft.irfft if real else scipy.fft.ifft)(total, n=length, axis=-1)
     return np.ascontiguousarray(circ[..., :window])
+
+
+def _stretch(a: np.ndarray, first: int, count: int) -> np.ndarray:
+    """``a[..., first : first + count]`` with zeros outside `a`: a view where it lies
+    inside, else a zero-padded copy."""
+    n = a.shape[-1]
+    if first >= 0 and first + count <= n:
+        return a[..., first : first + count]
+    out = np.zeros((*a.shape[:-1], count), dtype=a.dtype)
+    lo, hi = max(first, 0), min(first + count, n)
+    if hi > lo:
+        out[..., lo - first : hi - first] = a[..., lo:hi]
+    return out
 
 
 def _full(x: np.ndarray, y: np.ndarray, lo: int, hi: int) -> np.ndarray:

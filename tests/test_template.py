@@ -216,11 +216,9 @@ def test_real_image_as_float_and_3d_volume():
     template = camera[200:240, 300:350]
     got = fc.match_template(camera, template, pad_input=True)
     want = sk_match(camera, template, pad_input=True)
-    # Flat windows of a non-integer image: scikit-image returns rounding noise there.
-    _, var, _ = oracle(camera, template, pad_input=True)
-    informative = var > 1e-9
-    np.testing.assert_allclose(got[informative], want[informative], rtol=0, atol=1e-6)
-    assert np.all(got[~informative] == 0)
+    # No 40x50 window of camera is flat (flat windows of non-integer images, where
+    # scikit-image returns rounding noise, are test_flat_windows_score_exactly_zero's).
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
     astronaut = _real("astronaut")
     block = astronaut[100:164, 200:248, :]
     got = fc.match_template(astronaut, block)

@@ -192,7 +192,7 @@ def _block_lengths(window: int, longest: int) -> list[int]:
     ``max(4 * window, BLOCK_MAX_LENGTH)``, and `longest` (one block) where it is shorter."""
     low = max(2 * window, BLOCK_MIN_LENGTH)
     high = min(max(4 * window, BLOCK_MAX_LENGTH), longest)
-    out = []
+    out: list[int] = []
     length = 2
     while length <= high:
         out.extend(c for c in (length, 3 * length // 2) if low <= c <= high and c < longest)

@@ -45,3 +45,10 @@ def test_bench_images_quick():
     assert "WRONG RESULT" not in out
     for target in ("boundary rules vs scipy.ndimage.convolve", "nan_policy='propagate'"):
         assert any(line.startswith("[") and target in line for line in out.splitlines())
+
+
+@pytest.mark.slow
+def test_bench_template_quick():
+    out = _run("bench_template.py", "--quick", "--repeat", "3")
+    assert "WRONG RESULT" not in out
+    assert any(line.startswith("[") and "match_template" in line for line in out.splitlines())

@@ -5,9 +5,10 @@
     `numpy.save`; any numeric dtype and shape, kept exactly.
 ``.csv``, ``.txt``
     `numpy.loadtxt`: numbers separated by commas, tabs, semicolons or spaces (detected
-    from the first data line; ``#`` starts a comment); one row or one column is a 1-D
-    array, several of each a 2-D one; complex numbers as ``1.5-2j``. Written with
-    round-trip precision, commas in ``.csv`` and spaces in ``.txt``; 1-D and 2-D only.
+    from the first data line; ``#`` starts a comment; a first line that is not numbers,
+    a header, is skipped); one row or one column is a 1-D array, several of each a 2-D
+    one; complex numbers as ``1.5-2j``. Written with round-trip precision, commas in
+    ``.csv`` and spaces in ``.txt``; 1-D and 2-D only.
 ``.wav``
     `scipy.io.wavfile`: shape ``(samples,)`` or ``(samples, channels)``, the sample rate
     kept. Samples are read as float64 on the audio scale: integer PCM divided by its
@@ -264,31 +265,39 @@ def _write_npy(path: Path, array: np.ndarray, like: Data | None) -> Written:
 # --- .csv / .txt ---------------------------------------------------------------------------
 
 
-def _delimiter(path: Path, name: str) -> str | None:
-    """The separator of the first data line: comma, tab, semicolon, else whitespace."""
+def _first_line(path: Path, name: str) -> tuple[int, str | None]:
+    """The index of the first data line and its separator: comma, tab, semicolon, else
+    whitespace."""
     with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
+        for index, line in enumerate(f):
             data = line.split("#", 1)[0].strip()
             if data:
                 for sep in (",", "\t", ";"):
                     if sep in data:
-                        return sep
-                return None
+                        return index, sep
+                return index, None
     raise ValueError(f"{name} {str(path)!r} holds no numbers")
 
 
 def _read_text(path: Path, name: str) -> Data:
-    delimiter = _delimiter(path, name)
+    first, delimiter = _first_line(path, name)
     array: np.ndarray | None = None
     error: Exception | None = None
-    for dtype in (np.float64, np.complex128):  # complex only when floats do not parse
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # "input contained no data" is an error
-                array = np.loadtxt(path, dtype=dtype, delimiter=delimiter, ndmin=1)
+    # Floats, else complex numbers; then the same without the first data line, which
+    # may be a header ("time,value").
+    for skip in (0, first + 1):
+        for dtype in (np.float64, np.complex128):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")  # "input contained no data" is an error
+                    array = np.loadtxt(
+                        path, dtype=dtype, delimiter=delimiter, ndmin=1, skiprows=skip
+                    )
+                break
+            except (ValueError, UserWarning) as exc:
+                error = error or exc  # the first failure says what is wrong
+        if array is not None:
             break
-        except (ValueError, UserWarning) as exc:
-            error = error or exc
     if array is None:
         raise ValueError(f"{name} {str(path)!r} is not a table of numbers: {error}")
     if array.ndim == 2 and 1 in array.shape:  # one row or one column: a 1-D signal

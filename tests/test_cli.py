@@ -237,7 +237,7 @@ def test_stream_gives_the_in_memory_result(tmp_path: Path, rng: np.random.Genera
     [
         ("1,2,3\n4,5,6\n", ","),
         ("# a comment\n1\t2\t3\n4\t5\t6\n", "\t"),
-        ("1;2;3\n4;5;6\n", ";"),
+        ("t;u;v\n1;2;3\n4;5;6\n", ";"),  # a header line is skipped
         ("1 2 3\n4  5 6\n", " "),
     ],
 )

@@ -51,11 +51,16 @@ DELAY_METHODS: tuple[DelayMethod, ...] = ("cc", "phat")
 # profile's transform table (ns of its 2026-12-03 slow spell: only ratios matter). The
 # direct path's einsum per multiply-add, and per lag (a Python-level einsum call); the
 # blocked path's sum of cross-spectra per complex multiply-add, and its two zero-padded
-# copies per sample. Measured by ``python benchmarks/bench_timeseries.py --crossover``
-# (numpy 2.4.6, scipy 1.17.1, the project's 2-core AMD EPYC VM, 2026-12-04): each engine's
-# measured time divided by its prediction, the constants set so that the ratio is the
-# same for both engines; it prints where the pick switches from 'direct' to 'blocked'.
-EINSUM_NS = {"f4": 0.52, "f8": 0.80, "c8": 2.4, "c16": 3.1}
+# copies per sample. ``python benchmarks/bench_timeseries.py --crossover`` prints each
+# engine's measured time over its prediction at 1-1000 lags on 10**6 samples; the einsum
+# constants were raised so that the two engines' ratios agree (two runs on the project's
+# 2-core AMD EPYC VM, numpy 2.4.6, scipy 1.17.1, 2026-12-03, load average 3-6: direct/
+# blocked ratios of 1.3 for float64, 1.5-2.1 for the other dtypes before). float32's
+# constant also absorbs the transform table, which predicts scipy's float32 transforms
+# slower than its float64 ones where the blocked path measured them at 0.6x. The pick
+# switches from 'direct' to 'blocked' at about 8 lags (float64, 10**6 samples): measured
+# 8 lags direct 33-41 ms, blocked 38-57 ms; 16 lags 60-88 ms against 35-48 ms.
+EINSUM_NS = {"f4": 1.07, "f8": 1.04, "c8": 4.4, "c16": 4.8}
 EINSUM_CALL_NS = 3000.0
 BLOCK_PRODUCT_NS = 2.6
 COPY_NS = 0.5

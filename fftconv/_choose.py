@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from numpy.typing import ArrayLike
 
 from ._backends import BackendName, resolve_backend
 from ._dispatch import Choice, choose
-from ._spec import KINDS, Kind, Mode, choice, make_spec
+from ._separable import split_choice
+from ._spec import KINDS, Kind, Method, Mode, choice, make_spec
 
 
 def choose_method(
@@ -37,8 +40,10 @@ def choose_method(
     Returns
     -------
     Choice
-        ``.method`` is ``'direct'``, ``'fft'`` or ``'oa'``; ``.costs`` maps every
-        candidate method to its predicted time in nanoseconds (methods that cannot be
+        ``.method`` is ``'direct'``, ``'fft'``, ``'oa'`` or ``'separable'`` (the kernel is
+        an outer product of 1-D kernels and one pass per axis is predicted cheapest, as
+        `sepconvolve` runs it; this one depends on the kernel's values); ``.costs`` maps
+        every candidate to its predicted time in nanoseconds (methods that cannot be
         exact for the given integers are left out).
 
     Examples
@@ -49,7 +54,15 @@ def choose_method(
     'direct'
     >>> fc.choose_method(np.ones(1_000_000), np.ones(4095)).method
     'oa'
+    >>> g = np.exp(-0.5 * (np.arange(-7, 8) / 2.5) ** 2)
+    >>> fc.choose_method(np.ones((1024, 1024)), np.outer(g, g), 'same').method
+    'separable'
     """
     kind = choice(kind, "kind", KINDS)
     spec = make_spec(in1, in2, kind=kind, mode=mode, axes=axes)
-    return choose(spec, resolve_backend(backend))
+    resolved = resolve_backend(backend)
+    found = choose(spec, resolved)
+    split = split_choice(spec, resolved, 1) if spec.in2.ndim >= 2 else None
+    if split is None:
+        return found
+    return Choice(cast(Method, "separable"), {**found.costs, "separable": split[1]})

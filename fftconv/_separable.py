@@ -638,6 +638,19 @@ def try_separable(spec: ConvSpec, backend: FFTBackend, workers: object) -> np.nd
     ...               resolve_backend(None), None) is None
     True
     """
+    threads = _method.resolve_workers(workers)
+    found = split_choice(spec, backend, threads)
+    if found is None or not all_finite(spec.in1):
+        return None
+    return _separable(spec, found[0], "auto", backend, threads)
+
+
+def split_choice(
+    spec: ConvSpec, backend: FFTBackend, threads: int
+) -> tuple[dict[int, np.ndarray], float] | None:
+    """(the 1-D kernel per axis, the passes' predicted ns) when ``method='auto'`` splits
+    `spec`'s kernel (separable and predicted cheaper than the best unsplit method), else
+    None. `try_separable` runs it; `choose_method` reports it."""
     if spec.is_integer or len(spec.axes) < 2 or 0 in spec.out_shape:
         return None
     k = spec.in2
@@ -646,14 +659,18 @@ def try_separable(spec: ConvSpec, backend: FFTBackend, workers: object) -> np.nd
     split = tuple(a for a in spec.axes if k.shape[a] > 1)
     if len(split) < 2 or k.size < SEPARABLE_MIN_TAPS:
         return None
-    threads = _method.resolve_workers(workers)
     if not separable_is_cheaper(spec, backend, threads=threads):
         return None
     dtype = compute_dtype(spec)
     factors = separable_factors(k, split, dtype=dtype)
-    if factors is None or not all_finite(spec.in1):
+    if factors is None:
         return None
-    return _separable(spec, dict(zip(split, factors, strict=True)), "auto", backend, threads)
+    lengths = tuple((a, k.shape[a]) for a in split)
+    cost = _plan_cached(
+        spec.in1.shape, lengths, spec.mode, dtype, backend.name, threads, "auto",
+        _profile.generation(),
+    )[1]  # fmt: skip
+    return dict(zip(split, factors, strict=True)), cost
 
 
 # --- the BLAS pass ------------------------------------------------------------------------

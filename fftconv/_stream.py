@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import _method
+from ._api import convolve, correlate
 from ._backends import resolve_backend
+from ._boundary import NUMPY_PAD, Boundary, fill_value, resolve_boundary
 from ._dispatch import choose, compute, compute_dtype, run
 from ._exact import plan_exact
 from ._nonfinite import zero_nonfinite
@@ -61,11 +63,22 @@ class StreamConvolver:
         The dtype every chunk must have (default: that of the first chunk).
     axis : int, optional
         The time axis of the chunks (and of an N-D kernel). Default -1.
+    boundary : {'fill', 'symm', 'mirror', 'edge'}, optional
+        How the signal continues past its ends, as in `convolve` (scipy's names too):
+        ``'fill'`` with `fillvalue` (default), ``'symm'`` (d c b a | a b c d),
+        ``'mirror'`` (d c b | a b c d), ``'edge'`` (a a a | a b c d). ``'wrap'`` is a
+        ValueError in modes 'full' and 'same' with a kernel longer than one sample: its
+        extension in front of the signal is the signal's end, unknown until `flush`.
+        Mode 'valid' never reads the extension (any rule, 'wrap' included, is accepted
+        and changes nothing).
+    fillvalue : scalar, optional
+        The value of ``boundary='fill'`` (default 0), cast exactly to the result dtype
+        (checked on the first chunk, as `convolve` checks it).
 
     Raises
     ------
     ValueError, TypeError
-        Bad kernel, kind, mode, block_size, dtype or axis.
+        Bad kernel, kind, mode, block_size, dtype, axis, boundary or fillvalue.
 
     See Also
     --------
@@ -81,10 +94,21 @@ class StreamConvolver:
     outputs by the direct sum or a zero-padded block, whichever the cost model finds
     cheaper. Chunks of one sample work (at a direct sum's cost per sample).
 
+    **Boundaries.** Output ``i`` of the full result reads the extended signal at
+    ``i - M + 1 ... i``, so the extension in front (``M - 1`` samples in mode 'full',
+    ``M // 2`` in 'same') is needed before the first output and the one behind (``M - 1``,
+    ``(M - 1) // 2``) only at `flush`. 'fill' knows both at once. 'symm' and 'mirror'
+    reflect the first ``M - 1`` ('full') or ``M // 2`` ('same') samples, plus one for
+    'mirror', and 'edge' repeats the first: until that many samples have arrived
+    `process` holds them and returns nothing, then returns every final output. A signal
+    shorter than that (whose extension reflects more than once, as `numpy.pad` does)
+    is convolved in one call by `flush`.
+
     **Memory.** The instance holds the last ``M - 1`` input samples per channel (and,
     in mode 'valid', the first ``M - 1`` outputs until the signal is known to be longer
-    than the kernel); a chunk is processed in steps of about `STEP_SAMPLES` samples, so
-    temporaries do not grow with the chunk.
+    than the kernel; with 'symm', 'mirror' or 'edge', the first and last at most ``M``
+    samples for the extensions); a chunk is processed in steps of about `STEP_SAMPLES`
+    samples, so temporaries do not grow with the chunk.
 
     After `flush` the instance is ready for a new signal. After an exception from
     `process` (a chunk of the wrong dtype or channel shape, an integer overflow) its
@@ -107,6 +131,15 @@ class StreamConvolver:
     >>> stereo = fc.StreamConvolver(kernel, kind='correlate')
     >>> stereo.process(np.ones((2, 300))).shape
     (2, 300)
+
+    A boundary rule: the signal mirrored about its end samples, as in `convolve`:
+
+    >>> stream = fc.StreamConvolver(kernel, mode='same', boundary='symm')
+    >>> parts = [stream.process(chunk) for chunk in np.array_split(signal, 40)]
+    >>> parts.append(stream.flush())
+    >>> whole = fc.convolve(signal, kernel, mode='same', boundary='symm')
+    >>> np.allclose(np.concatenate(parts), whole)
+    True
     """
 
     def __init__(
@@ -118,9 +151,19 @@ class StreamConvolver:
         block_size: int | None = None,
         dtype: DTypeLike | None = None,
         axis: int = -1,
+        boundary: str = "fill",
+        fillvalue: object = 0,
     ) -> None:
         self.kind: Kind = choice(kind, "kind", KINDS)
         self.mode: Mode = choice(mode, "mode", MODES)
+        self.boundary: Boundary = resolve_boundary(boundary)
+        value = np.asarray(fillvalue)
+        if value.ndim != 0 or value.dtype.kind not in "biufc":
+            raise ValueError(
+                f"fillvalue must be a numeric scalar; got {fillvalue!r} of type "
+                f"{type(fillvalue).__name__}"
+            )
+        self.fillvalue = fillvalue
         h = as_input_array(kernel, "kernel")
         if h.ndim == 0 or 0 in h.shape:
             raise ValueError(f"kernel must have at least one sample; got shape {h.shape}")
@@ -144,6 +187,15 @@ class StreamConvolver:
         self.block_size = block_size
         self.dtype = None if dtype is None else numeric_dtype(dtype)
         self._kernel = h.copy()
+        if self.boundary == "wrap" and self.mode != "valid" and self.taps > 1:
+            raise ValueError(
+                f"boundary={boundary!r} (periodic) cannot stream in mode {self.mode!r}: "
+                "the extension in front of the signal is the signal's last samples, so "
+                "no output is known before the whole signal is (it would take O(signal) "
+                "memory); use fftconv.convolve/correlate on the whole signal with "
+                "boundary='wrap', mode='valid' (which never reads the extension), or "
+                "boundary 'fill', 'symm', 'mirror' or 'edge'"
+            )
         self._backend = resolve_backend(None)
         self._reset()
 
@@ -200,9 +252,62 @@ class StreamConvolver:
         # The last M - 1 inputs (zeros before the signal) and, in mode 'valid', the
         # first M - 1 outputs, which belong to the result only if the signal turns out
         # shorter than the kernel.
-        self._history = np.zeros(_with(chunk.shape, axis, m - 1), dtype=chunk.dtype)
         self._head = np.zeros(self._out_channels, dtype=self._result_dtype)
+        self._start_boundary(spec)
         self._started = True
+
+    def _start_boundary(self, spec: ConvSpec) -> None:
+        """The boundary extension's widths, dtype and first state (see `_boundary`).
+
+        Mode window ``[s, s + L)`` of the full result: the extension is ``M - 1 - s``
+        samples in front and ``s + L - N`` behind: ``M - 1`` and ``M - 1`` in 'full',
+        ``M // 2`` and ``(M - 1) // 2`` in 'same', none read in 'valid'.
+        """
+        m, ax, rule = self._m, self._ax, self.boundary
+        # Validated here, as `convolve` does, whatever the rule and mode.
+        fill, dtype = fill_value(self.fillvalue, spec)
+        self._fill = fill
+        # Zero fill is no extension: a zero outside the signal is not a term (inf * 0).
+        self._active = self.mode != "valid" and m > 1 and (rule != "fill" or bool(fill.any()))
+        start = (m - 1) // 2 if self.mode == "same" else 0
+        self._front = m - 1 - start if self._active else 0
+        self._back = (m - 1 if self.mode == "full" else start) if self._active else 0
+        # The extension's dtype: the chunks' unless the fill value needs the result's.
+        self._work: np.dtype = dtype if self._active else spec.in1.dtype
+
+        def reads(width: int) -> int:
+            """Signal samples an extension of `width` reads by one reflection (numpy.pad's
+            result for a signal at least this long): 'mirror' skips the edge sample."""
+            if rule == "fill" or not width:
+                return 0
+            return {"symm": width, "mirror": width + 1, "edge": 1}[rule]
+
+        # The first samples the extension in front reads, the last ones the one behind
+        # reads (never more: the front is at least as wide as the back).
+        self._need_front, self._keep_back = reads(self._front), reads(self._back)
+        channels = _with(self._channels, ax, 0)
+        self._tail = np.zeros(channels, dtype=spec.in1.dtype)
+        # The last M - 1 inputs of the extended signal: zeros (not read by any output in
+        # the mode window), then the extension in front once it is known.
+        self._history = np.zeros(_with(self._channels, ax, m - 1), dtype=self._work)
+        self._pending: np.ndarray | None = None
+        if self._need_front:
+            # The first samples, held until the extension in front can be made.
+            self._pending = np.zeros(channels, dtype=spec.in1.dtype)
+        elif self._front:
+            self._history[axis_index(self._history.ndim, ax, m - 1 - self._front, m - 1)] = fill
+
+    def _extension(self, samples: np.ndarray, width: int, *, front: bool) -> np.ndarray:
+        """`width` samples of the extension in front of (or behind) `samples`, the
+        signal's first (last) samples: as many as one reflection reads."""
+        ax = self._ax
+        if self.boundary == "fill":
+            return np.full(_with(self._channels, ax, width), self._fill, dtype=self._work)
+        pads = [(0, 0)] * samples.ndim
+        pads[ax] = (width, 0) if front else (0, width)
+        extended = np.pad(samples, pads, mode=cast(Any, NUMPY_PAD[self.boundary]))
+        start = 0 if front else samples.shape[ax]
+        return axis_slice(extended, ax, start, start + width).astype(self._work)
 
     def process(self, chunk: ArrayLike) -> np.ndarray:
         """Feed the next chunk; return every output sample that became final.
@@ -236,17 +341,45 @@ class StreamConvolver:
                 raise ValueError(f"chunk has dtype {a.dtype}; this stream expects {self.dtype}")
             self._start(a)
         self._check(a)
-        n = a.shape[self._ax]
+        # The state the call replaces (never writes into), restored on an exception.
+        state = (self._history, self._tail, self._pending, self._head, self._seen)
         try:
-            full = self._outputs(self._history, a, self._real_history())
+            if self._pending is not None:
+                return self._collect(a)
+            return self._feed(a)
         except BaseException:
             if first_chunk:
                 self._reset()
+            else:
+                self._history, self._tail, self._pending, self._head, self._seen = state
             raise
-        self._history = self._last_inputs(a)
+
+    def _feed(self, a: np.ndarray) -> np.ndarray:
+        """The outputs of the next samples `a` once the extension in front is known."""
+        full = self._outputs(self._history, a, self._real_history())
+        self._history = _keep_last(self._history, a, self._m - 1, self._ax, self._work)
+        if self._keep_back:
+            self._tail = _keep_last(self._tail, a, self._keep_back, self._ax, a.dtype)
         first = self._seen
-        self._seen += n
+        self._seen += a.shape[self._ax]
         return self._window(full, first, final=False)
+
+    def _collect(self, a: np.ndarray) -> np.ndarray:
+        """Hold the first samples until the extension in front can be made from them;
+        then feed them and `a` (which is not copied whole: it may be long)."""
+        ax, need = self._ax, self._need_front
+        held = cast(np.ndarray, self._pending)
+        n, have = a.shape[ax], held.shape[ax]
+        first = np.concatenate([held, axis_slice(a, ax, 0, min(need - have, n))], axis=ax)
+        if first.shape[ax] < need:
+            self._pending = first  # a copy: never keep the caller's chunk
+            return np.zeros(_with(self._out_channels, ax, 0), dtype=self._result_dtype)
+        self._pending = None
+        front = self._extension(first, self._front, front=True)
+        index = axis_index(self._history.ndim, ax, self._m - 1 - self._front, self._m - 1)
+        self._history = self._history.copy()
+        self._history[index] = front
+        return np.concatenate([self._feed(held), self._feed(a)], axis=ax)
 
     def flush(self) -> np.ndarray:
         """Return the remaining output samples and reset the stream for a new signal.
@@ -261,11 +394,26 @@ class StreamConvolver:
         ValueError
             If no sample was processed (a convolution of an empty signal).
         """
-        if not self._started or self._seen == 0:
+        held = None if not self._started else self._pending
+        if not self._started or (self._seen == 0 and (held is None or not held.shape[self._ax])):
             self._reset()
             raise ValueError("flush: no samples were processed (the signal is empty)")
-        zeros = np.zeros(_with(self._channels, self._ax, self._m - 1), dtype=self._chunk_dtype)
-        tail = self._outputs(self._history, zeros, self._real_history(), fake_new=True)
+        if held is not None:
+            # A signal too short to make the extension in front from one reflection: the
+            # whole of it is here, and `convolve` extends it as numpy.pad does.
+            operate = convolve if self.kind == "convolve" else correlate
+            whole = operate(
+                held, self._h, self.mode, axes=self._ax, boundary=self.boundary,
+                fillvalue=self.fillvalue,
+            )  # fmt: skip
+            self._reset()
+            return whole.astype(self._result_dtype, copy=False)
+        if self._active:
+            behind = self._extension(self._tail, self._back, front=False)
+            tail = self._outputs(self._history, behind, self._real_history())
+        else:
+            zeros = np.zeros(_with(self._channels, self._ax, self._m - 1), dtype=self._work)
+            tail = self._outputs(self._history, zeros, self._real_history(), fake_new=True)
         try:
             return self._window(tail, self._seen, final=True)
         finally:
@@ -287,18 +435,10 @@ class StreamConvolver:
                 f"must match the first chunk's {_with(self._channels, self._ax, '*')}"
             )
 
-    def _last_inputs(self, a: np.ndarray) -> np.ndarray:
-        """The last M - 1 inputs after `a` (a copy: never keep the caller's chunk)."""
-        k = self._m - 1
-        n = a.shape[self._ax]
-        if n >= k:
-            return np.array(axis_slice(a, self._ax, n - k, n))
-        both = np.concatenate([self._history, a], axis=self._ax)
-        return axis_slice(both, self._ax, n, n + k)
-
     def _real_history(self) -> int:
-        """How many of the history's samples are the signal's (the rest are zeros)."""
-        return min(self._seen, self._m - 1)
+        """How many of the history's samples are the extended signal's (the rest are
+        zeros, which are not terms of the sum)."""
+        return min(self._seen + self._front, self._m - 1)
 
     def _outputs(
         self, history: np.ndarray, new: np.ndarray, real: int, *, fake_new: bool = False
@@ -402,6 +542,17 @@ class StreamConvolver:
         # A signal shorter than the kernel: outputs [N - 1, M) of the full result.
         both = np.concatenate([self._head, full], axis=ax)
         return axis_slice(both, ax, total - 1, m)
+
+
+def _keep_last(held: np.ndarray, a: np.ndarray, k: int, axis: int, dtype: np.dtype) -> np.ndarray:
+    """The last (at most) `k` samples of `held` followed by `a`, in `dtype` (a copy:
+    never keep the caller's chunk)."""
+    n = a.shape[axis]
+    if n >= k:
+        return np.array(axis_slice(a, axis, n - k, n), dtype=dtype)
+    both = np.concatenate([held, a], axis=axis).astype(dtype, copy=False)
+    total = both.shape[axis]
+    return axis_slice(both, axis, max(total - k, 0), total)
 
 
 def _with(shape: tuple[Any, ...], axis: int, value: Any) -> tuple[Any, ...]:

@@ -80,8 +80,10 @@ def resolve_boundary(boundary: object) -> Boundary:
 
 def fill_value(fillvalue: object, spec: ConvSpec) -> tuple[np.ndarray, np.dtype]:
     """`fillvalue` as a 0-d array, and the dtype in which to extend `in1` by it: `in1`'s
-    when the value is exact in it, else the result dtype (as scipy.signal, the value is
-    cast to the result's dtype; one it cannot hold exactly is an error, not rounded)."""
+    when it holds the value, else the result dtype. A floating dtype holds any real value
+    in its range, rounded as any float literal is (0.1 in float32); an integer dtype only
+    exact integers in its range, and a real dtype no complex value with an imaginary
+    part: those are errors, never truncated or wrapped."""
     value = np.asarray(fillvalue)
     if value.ndim != 0 or value.dtype.kind not in "biufc":
         raise ValueError(
@@ -89,16 +91,21 @@ def fill_value(fillvalue: object, spec: ConvSpec) -> tuple[np.ndarray, np.dtype]
             f"{type(fillvalue).__name__}"
         )
     for dtype in (spec.in1.dtype, spec.result_dtype):
+        real = value
         if value.dtype.kind == "c" and dtype.kind != "c":
             if value.imag != 0:
                 continue
-            value = value.real
+            real = value.real
         with np.errstate(invalid="ignore", over="ignore"):
-            cast_value = value.astype(dtype)
-        if np.array_equal(cast_value, value, equal_nan=dtype.kind in "fc"):
+            cast_value = real.astype(dtype)
+        if dtype.kind in "fc":
+            # Rounded is fine; overflowing to inf is not.
+            if np.isfinite(cast_value) or not np.isfinite(real):
+                return cast_value, dtype
+        elif np.array_equal(cast_value, real):
             return cast_value, dtype
     raise ValueError(
-        f"fillvalue={fillvalue!r} cannot be represented exactly in the result dtype "
+        f"fillvalue={fillvalue!r} cannot be represented in the result dtype "
         f"{spec.result_dtype}; give a value of that dtype, or cast the inputs"
     )
 

@@ -175,8 +175,10 @@ def test_unknown_boundary(bad):
 @pytest.mark.parametrize(
     ("x", "fillvalue", "message"),
     [
-        (np.ones(4, dtype=int), 0.5, r"fillvalue=0.5 cannot be represented exactly.*int64"),
-        (np.ones(4), 1j, r"fillvalue=1j cannot be represented exactly.*float64"),
+        (np.ones(4, dtype=int), 0.5, r"fillvalue=0.5 cannot be represented in .*int64"),
+        (np.ones(4, dtype=np.uint8), -1, r"fillvalue=-1 cannot be represented in .*uint8"),
+        (np.ones(4), 1j, r"fillvalue=1j cannot be represented in .*float64"),
+        (np.ones(4, np.float32), 1e300, r"fillvalue=1e\+300 cannot be represented in .*float32"),
         (np.ones(4), [1, 2], r"fillvalue must be a numeric scalar; got \[1, 2\]"),
         (np.ones(4), "0", r"fillvalue must be a numeric scalar; got '0'"),
     ],
@@ -184,6 +186,14 @@ def test_unknown_boundary(bad):
 def test_bad_fillvalue(x, fillvalue, message):
     with pytest.raises(ValueError, match=message):
         fc.convolve(x, np.ones(2, dtype=x.dtype), boundary="fill", fillvalue=fillvalue)
+
+
+def test_fillvalue_rounded_in_float32():
+    """A float fill value is rounded to a float32 input as any float literal is."""
+    x = np.zeros(3, np.float32)
+    got = fc.convolve(x, np.array([0, 0, 1], np.float32), "full", boundary="fill", fillvalue=0.1)
+    assert got.dtype == np.float32
+    assert got[:2].tolist() == [np.float32(0.1)] * 2
 
 
 def test_fillvalue_kept_in_wider_result_dtype():

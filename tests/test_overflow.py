@@ -154,3 +154,14 @@ def test_dask_raises_at_compute():
     lazy = fc.correlate(da.from_array(x, chunks=7), np.ones(2, dtype=np.int64))
     with pytest.raises(OverflowError, match="int64.*float64"):
         lazy.compute(scheduler="synchronous")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug in fftconv/_api.py (reported to the lead): 0-d inputs return numpy's "
+    "product in the result dtype, which wraps (int8 127 * 7 -> 121)",
+)
+@pytest.mark.parametrize("op", OPS)
+def test_0d_integer_product_does_not_wrap(op):
+    with pytest.raises(OverflowError, match="int8"):
+        getattr(fc, op)(np.int8(127), np.int8(7))

@@ -188,6 +188,11 @@ def _boundary_2d(
     fill = np.asarray(fillvalue)
     if fill.size != 1:
         raise ValueError(f"fillvalue must be a scalar; got an array of shape {fill.shape}")
+    if fill.dtype.kind not in "biufc":  # before numpy's cast fails without naming it
+        raise ValueError(
+            f"fillvalue must be a numeric scalar; got {fillvalue!r} of type "
+            f"{type(fillvalue).__name__}"
+        )
     result = np.result_type(a1.dtype, a2.dtype)
     if fill.dtype.kind == "c" and result.kind != "c":
         raise ValueError(

@@ -400,6 +400,39 @@ def _option_rows() -> list[Row]:
             "nan_policy must be " + _listing("propagate", "raise", "omit") + "; got 'skip'",
             conv,
         ),
+        _option(
+            "convolve2d",
+            "fillvalue",
+            "a",
+            ValueError,
+            r"fillvalue must be a numeric scalar; got 'a'",
+            lambda **kw: fc.convolve2d(X2, K2, "same", **kw),
+        ),
+        # match_template
+        _option(
+            "match_template",
+            "pad_input",
+            1,
+            TypeError,
+            "pad_input must be True or False; got 1",
+            lambda **kw: fc.match_template(X2, K2 + 1.0, **kw),
+        ),
+        _option(
+            "match_template",
+            "mode",
+            "bogus",
+            ValueError,
+            r"mode must be one of 'constant', 'edge'.*; got 'bogus'",
+            lambda **kw: fc.match_template(X2, K2 + 1.0, pad_input=True, **kw),
+        ),
+        _option(
+            "match_template",
+            "constant_values",
+            "a",
+            TypeError,
+            r"constant_values must be real numbers .*; got 'a'",
+            lambda **kw: fc.match_template(X2, K2 + 1.0, pad_input=True, **kw),
+        ),
         # sepconvolve
         _option(
             "sepconvolve",

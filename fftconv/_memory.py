@@ -163,7 +163,7 @@ def working_set(
     >>> from fftconv._spec import make_spec
     >>> spec = make_spec(np.ones(1000), np.ones(10), kind='convolve', mode='full')
     >>> _memory.working_set(spec, 'direct', resolve_backend('numpy'), np.dtype('f8'))
-    16144
+    81680
     """
     out_points = math.prod(spec.out_shape)
     nbytes = out_points * spec.result_dtype.itemsize
@@ -282,4 +282,24 @@ def check(
         f"({alternatives}). Nothing was allocated. Process the signal in pieces with "
         "fftconv.StreamConvolver or fftconv.convolve_file (constant memory), or pass a "
         "dask array."
+    )
+
+
+def require(nbytes: int, what: str) -> None:
+    """MemoryError, before allocating, if `what` needs more than `nbytes` fits (see
+    `fits`): for the entry points that size their own transforms (time series, template
+    matching, separable passes) and so cannot use `working_set`.
+
+    Examples
+    --------
+    >>> from fftconv import _memory
+    >>> _memory.require(1024, 'a small transform')  # below CHECK_ABOVE: never refused
+    """
+    if fits(nbytes):
+        return
+    available = available_bytes() or 0
+    raise MemoryError(
+        f"{what} needs about {nbytes} bytes ({_size(nbytes)}) of working memory; "
+        f"{available} bytes ({_size(available)}) are available and one call may use "
+        f"{MARGIN:.0%} of that. Nothing was allocated."
     )

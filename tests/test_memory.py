@@ -232,3 +232,10 @@ def test_results_with_a_check_match_the_reference(available):
     got = fc.correlate(x, h, method="oa")
     want = fc.correlate(x, h, method="direct")
     assert_matches(got, want.astype(np.longdouble), x, h)
+
+
+def test_require_for_other_entry_points(available):
+    available(100 * MiB)
+    _memory.require(80 * MiB, "xcorr of 10**7 samples")  # fits in 90%
+    with pytest.raises(MemoryError, match=r"xcorr of 10\*\*7 samples needs about 104857600 bytes"):
+        _memory.require(100 * MiB, "xcorr of 10**7 samples")

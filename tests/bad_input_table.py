@@ -578,6 +578,30 @@ def _option_rows() -> list[Row]:
         _option(
             "StreamConvolver", "axis", "0", TypeError, "axis must be an integer; got '0'", stream
         ),
+        _option(
+            "StreamConvolver",
+            "boundary",
+            "bogus",
+            ValueError,
+            r"boundary must be one of 'fill', 'wrap'.*got 'bogus'",
+            stream,
+        ),
+        _option(
+            "StreamConvolver",
+            "boundary",
+            "wrap",
+            ValueError,
+            r"boundary='wrap' \(periodic\) cannot stream in mode 'full'.*use ",
+            stream,
+        ),
+        _option(
+            "StreamConvolver",
+            "fillvalue",
+            "a",
+            ValueError,
+            r"fillvalue must be a numeric scalar; got 'a'",
+            stream,
+        ),
         # xcorr / autocorr / estimate_delay
         _option(
             "xcorr",

@@ -81,10 +81,14 @@ def _operate(
         nan_policy = cast(NanPolicy, choice(nan_policy, "nan_policy", NAN_POLICIES))
     a1 = as_input_array(in1, "in1")
     a2 = as_input_array(in2, "in2")
-    if a1.ndim == a2.ndim == 0:  # as scipy.signal: the product of two scalars
-        choice(mode, "mode", ("full", "same", "valid"))
-        # ndarray.conj keeps bool (np.conjugate would promote it to int8).
-        return a1 * (a2.conj() if kind == "correlate" else a2)
+    if a1.ndim == a2.ndim == 0:
+        # As scipy.signal: the product of two scalars, here computed as one-sample
+        # signals so that it is exact, never wraps and follows nan_policy like any call.
+        one = _operate(
+            kind, a1.reshape(1), a2.reshape(1), mode, method, None, workers, backend,
+            boundary, fillvalue, nan_policy,
+        )  # fmt: skip
+        return cast(np.ndarray, one[0])
     spec = make_spec(a1, a2, kind=kind, mode=mode, axes=axes)
     resolved = resolve_backend(backend)
     if not plain:

@@ -161,14 +161,16 @@ def circular(spec: ConvSpec, backend: FFTBackend, threads: int) -> np.ndarray | 
     dtype = compute_dtype(spec)
     x = spec.in1.astype(dtype, copy=False)
     h = _fold(spec.in2.astype(dtype, copy=False), spec.axes, periods)
-    y, scale = backend.circular_convolve(
-        x, h, periods, spec.axes, threads, conjugate=spec.kind == "correlate"
-    )
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite: found below
+        y, scale = backend.circular_convolve(
+            x, h, periods, spec.axes, threads, conjugate=spec.kind == "correlate"
+        )
     for a, n in zip(spec.axes, periods, strict=True):
         offset = spec.starts[a] - (spec.in2.shape[a] - 1 if spec.kind == "correlate" else 0)
         y = np.take(y, (offset + np.arange(spec.out_shape[a])) % n, axis=a)
     if scale != 1:
-        y = y * scale
+        with np.errstate(invalid="ignore", over="ignore"):
+            y = y * scale
     if not all_finite(y):
         return None
     return y.astype(spec.result_dtype, copy=False)

@@ -156,11 +156,6 @@ def test_dask_raises_at_compute():
         lazy.compute(scheduler="synchronous")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in fftconv/_api.py (reported to the lead): 0-d inputs return numpy's "
-    "product in the result dtype, which wraps (int8 127 * 7 -> 121)",
-)
 @pytest.mark.parametrize("op", OPS)
 def test_0d_integer_product_does_not_wrap(op):
     with pytest.raises(OverflowError, match="int8"):

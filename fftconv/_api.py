@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from typing import cast
@@ -15,7 +16,7 @@ from ._boundary import Boundary, circular, extend, fill_value, resolve_boundary
 from ._dispatch import Prepared, prepare, run
 from ._method import resolve_workers
 from ._nanpolicy import NAN_POLICIES, NanPolicy, check_finite, omit
-from ._separable import may_split, try_separable
+from ._separable import may_split, separable_factors, split_shape, try_separable
 from ._spec import (
     KINDS,
     METHODS,
@@ -52,13 +53,16 @@ def _operate(
     # A kernel that may be an outer product is looked at on every call: the memo knows
     # shapes, and whether the kernel splits into 1-D passes depends on its values.
     split = method == "auto" and may_split(in1, in2)
-    key = None
-    if plain and not split:
-        key = _memo_key(kind, in1, in2, mode, method, axes, workers, backend)
+    key = _memo_key(kind, in1, in2, mode, method, axes, workers, backend) if plain else None
     if key is not None:
         prepared = _PREPARED.get(key)
         if prepared is not None:
-            return prepared(cast(np.ndarray, in1), cast(np.ndarray, in2))
+            x, h = cast(np.ndarray, in1), cast(np.ndarray, in2)
+            if prepared.split is None:
+                return prepared(x, h)
+            split_axes, split_dtype = prepared.split
+            if separable_factors(h, split_axes, dtype=split_dtype) is None:
+                return prepared(x, h)
     # Dask arrays: a lazy blockwise result. dask.array is looked up, never imported
     # here (a NumPy call pays a dict lookup and at most two isinstance checks, ~0.1 us).
     dask_array = sys.modules.get("dask.array")
@@ -93,13 +97,19 @@ def _operate(
     resolved = resolve_backend(backend)
     if not plain:
         return _with_options(spec, method, resolved, workers, rule, fillvalue, nan_policy)
+    split_check = None
     if split:
         out = try_separable(spec, resolved, workers)
         if out is not None:
             return out
+        # Remembered with the axes whose kernel values a later call must check first
+        # (~40 us), when splitting such shapes pays.
+        split_check = split_shape(spec, resolved, workers)
     if spec.is_integer:  # exactness depends on the values: nothing to remember
         return run(spec, method, resolved, workers)
     prepared = prepare(spec, method, resolved, workers)
+    if split_check is not None:
+        prepared = dataclasses.replace(prepared, split=split_check)
     if key is not None and a1 is in1 and a2 is in2:  # native numeric ndarrays
         with _PREPARED_LOCK:
             _PREPARED[key] = prepared

@@ -200,6 +200,10 @@ class Prepared:
     # was asked for), for a fallback if memory has run short since.
     working_set: int = 0
     costs: dict[str, float] | None = None
+    # For 'auto' on shapes whose kernel would pay to split into 1-D passes: (the axes,
+    # the dtype) to test the kernel's values with `_separable.separable_factors` before
+    # running this unsplit plan (`_api` takes the split path when they are separable).
+    split: tuple[tuple[int, ...], np.dtype] | None = None
 
     def __call__(self, in1: np.ndarray, in2: np.ndarray) -> np.ndarray:
         """The result for inputs of the prepared shapes and dtypes (native ndarrays)."""

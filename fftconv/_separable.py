@@ -543,7 +543,8 @@ def separable_factors(
     rank-1 approximation). The test is on the residual of the factors as rounded to
     `dtype`, so it bounds the error the split adds to each output by ``SEPARABLE_TOL_C
     * eps * ||x window||_2 * ||kernel||_F``, a fraction of SPEC.md §4's bound. Cost:
-    one SVD of an ``M0 x (M1 ...)`` matrix (measured here: ~30 us for 15 x 15).
+    one SVD of an ``M0 x (M1 ...)`` matrix (measured here: ~30 us for 15 x 15), after a
+    cross-approximation test that turns most full-rank kernels away in ~10 us.
 
     Examples
     --------
@@ -567,12 +568,16 @@ def separable_factors(
     out_dtype = np.dtype(k.dtype if dtype is None else cast(Any, dtype))
     work_dtype = np.result_type(k.dtype, out_dtype, np.float64)
     eps = float(np.finfo(out_dtype).eps)
-    full = np.moveaxis(k, split, tuple(range(len(split)))).reshape([k.shape[a] for a in split])
+    if split != tuple(range(len(split))):  # (moveaxis costs ~4 us, as much as the rest)
+        k = np.moveaxis(k, split, tuple(range(len(split))))
+    full = k.reshape([k.shape[a] for a in range(len(split))])
     full = full.astype(work_dtype)
     if not np.isfinite(full).all():
         return None
     norm = float(np.linalg.norm(full))
     if norm == 0.0:
+        return None
+    if _surely_not_rank_one(full.reshape(full.shape[0], -1), SEPARABLE_TOL_C * eps * norm):
         return None
     factors = []
     rest = full
@@ -592,6 +597,23 @@ def separable_factors(
     if float(np.linalg.norm(full - approx)) > SEPARABLE_TOL_C * eps * norm:
         return None
     return tuple(rounded)
+
+
+def _surely_not_rank_one(a: np.ndarray, tol: float) -> bool:
+    """Whether every rank-1 approximation of the matrix `a` misses it by more than `tol`
+    (Frobenius norm), decided without an SVD: ~10 us where the SVD of a 31 x 31 kernel
+    takes ~300 us, which a 1 ms call notices.
+
+    The cross approximation ``C = a[:, j] a[i, :] / a[i, j]`` through the largest
+    entry (i, j) (its 1 x 1 maximum-volume submatrix) satisfies ``max|a - C| <= 2
+    sigma_2`` (Goreinov and Tyrtyshnikov, 2001), so ``||a - C||_F <= 2 sqrt(mn)
+    sigma_2``, and the best rank-1 residual is at least ``sigma_2``. A cross residual
+    above ``4 sqrt(mn) tol`` (a factor 2 for rounding) thus proves the best one is above
+    `tol`. A kernel that is rank 1 within `tol` always passes on to the SVD.
+    """
+    i, j = divmod(int(np.argmax(np.abs(a))), a.shape[1])
+    cross = np.multiply.outer(a[:, j], a[i, :] / a[i, j])
+    return float(np.linalg.norm(a - cross)) > 4.0 * math.sqrt(a.size) * tol
 
 
 def may_split(in1: object, in2: object) -> bool:
@@ -645,12 +667,12 @@ def try_separable(spec: ConvSpec, backend: FFTBackend, workers: object) -> np.nd
     return _separable(spec, found[0], "auto", backend, threads)
 
 
-def split_choice(
-    spec: ConvSpec, backend: FFTBackend, threads: int
-) -> tuple[dict[int, np.ndarray], float] | None:
-    """(the 1-D kernel per axis, the passes' predicted ns) when ``method='auto'`` splits
-    `spec`'s kernel (separable and predicted cheaper than the best unsplit method), else
-    None. `try_separable` runs it; `choose_method` reports it."""
+def split_shape(
+    spec: ConvSpec, backend: FFTBackend, workers: object
+) -> tuple[tuple[int, ...], np.dtype] | None:
+    """(the axes to split, the dtype) for `separable_factors` when `spec`'s shapes are
+    ones where ``method='auto'`` splits a separable kernel, else None: what `_api`
+    remembers so that a repeated call tests the kernel's values and nothing else."""
     if spec.is_integer or len(spec.axes) < 2 or 0 in spec.out_shape:
         return None
     k = spec.in2
@@ -659,9 +681,23 @@ def split_choice(
     split = tuple(a for a in spec.axes if k.shape[a] > 1)
     if len(split) < 2 or k.size < SEPARABLE_MIN_TAPS:
         return None
+    threads = _method.resolve_workers(workers)
     if not separable_is_cheaper(spec, backend, threads=threads):
         return None
-    dtype = compute_dtype(spec)
+    return split, compute_dtype(spec)
+
+
+def split_choice(
+    spec: ConvSpec, backend: FFTBackend, threads: int
+) -> tuple[dict[int, np.ndarray], float] | None:
+    """(the 1-D kernel per axis, the passes' predicted ns) when ``method='auto'`` splits
+    `spec`'s kernel (separable and predicted cheaper than the best unsplit method), else
+    None. `try_separable` runs it; `choose_method` reports it."""
+    found = split_shape(spec, backend, threads)
+    if found is None:
+        return None
+    split, dtype = found
+    k = spec.in2
     factors = separable_factors(k, split, dtype=dtype)
     if factors is None:
         return None

@@ -43,7 +43,7 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _method, _profile
+from . import _memory, _method, _profile
 from ._backends import BackendName, FFTBackend, resolve_backend
 from ._dispatch import compute, compute_dtype, fft_engine
 from ._exact import ExactPlan, finish_exact
@@ -290,6 +290,10 @@ def _separable(
     if spec.is_integer:
         return _separable_exact(spec, factors)
     dtype = compute_dtype(spec)
+    # Before allocating: a BLAS pass holds its input, a padded copy and its output; an
+    # FFT pass about five arrays of that size (`CircularPlan.estimate_bytes`).
+    largest = max(spec.in1.size, math.prod(spec.out_shape))
+    _memory.require(5 * largest * dtype.itemsize, "the separable passes")
     x = spec.in1.astype(dtype, copy=False)
     # Correlation is convolution with the kernel flipped and conjugated on every axis,
     # and flip/conj of an outer product is the outer product of the flipped factors.

@@ -33,6 +33,7 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _memory
 from ._backends import resolve_backend
 from ._spec import as_input_array, choice
 
@@ -207,6 +208,10 @@ def match_template(
     else:
         pads = tuple((0, 0) for _ in window)
 
+    # Before allocating: the float64 stack of up to three layers, the FFT's buffers
+    # (`CircularPlan.estimate_bytes`: five of the padded size) and the scores.
+    padded = math.prod(n + lo + hi for n, (lo, hi) in zip(img.shape, pads, strict=True))
+    _memory.require((3 * 8 + 5 * dtype.itemsize + dtype.itemsize) * padded, "match_template")
     t0, ssd = _zero_mean_template(tpl, dtype)
     # Non-finite values are handled explicitly (masked, then NaN where they fall), so
     # the arithmetic below meets none; overflow of huge finite values is the caller's.

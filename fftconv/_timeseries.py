@@ -34,7 +34,7 @@ import numpy as np
 import scipy.fft
 from numpy.typing import ArrayLike
 
-from . import _method
+from . import _memory, _method
 from ._api import correlate
 from ._backends import resolve_backend
 from ._choose import choose_method
@@ -353,6 +353,8 @@ def _spectrum(x: np.ndarray, hi: int) -> np.ndarray:
     n = x.shape[-1]
     real = x.dtype.kind != "c"
     nfft = int(scipy.fft.next_fast_len(n + hi, real))
+    # The spectrum, |X|**2 and the inverse, per series (16-byte complex bins).
+    _memory.require(3 * 16 * math.prod(x.shape[:-1]) * nfft, "autocorr's power spectrum")
     if real:
         spec = scipy.fft.rfft(x, n=nfft, axis=-1)
         power = spec.real**2 + spec.imag**2
@@ -776,6 +778,9 @@ def estimate_delay(
         lo, hi = max(lo, -most), min(hi, most)
     real = xs.dtype.kind != "c"
     nfft = int(scipy.fft.next_fast_len(nx + ny - 1, real))
+    batch = math.prod(np.broadcast_shapes(xs.shape[:-1], ys.shape[:-1]))
+    # Two spectra, their cross-spectrum (and its weights for 'phat'), the inverse.
+    _memory.require(5 * 16 * batch * nfft, f"estimate_delay(method={method!r})")
     forward = scipy.fft.rfft if real else scipy.fft.fft
     cross = forward(xs, n=nfft, axis=-1) * forward(ys, n=nfft, axis=-1).conj()
     if method == "phat":

@@ -2,6 +2,7 @@
 before it allocates (or, with method='auto', runs a method that fits). The available
 memory is monkeypatched: these tests never allocate more than a few tens of MB."""
 
+import functools
 import re
 import tracemalloc
 
@@ -239,3 +240,31 @@ def test_require_for_other_entry_points(available):
     _memory.require(80 * MiB, "xcorr of 10**7 samples")  # fits in 90%
     with pytest.raises(MemoryError, match=r"xcorr of 10\*\*7 samples needs about 104857600 bytes"):
         _memory.require(100 * MiB, "xcorr of 10**7 samples")
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "inputs"),
+    [
+        ("match_template", fc.match_template, lambda: (np.zeros((1500, 1500)), np.ones((8, 8)))),
+        # (demean=False: the demeaned copy, the size of the input, comes before the check)
+        (
+            "autocorr's power spectrum",
+            functools.partial(fc.autocorr, demean=False),
+            lambda: (np.ones(2_000_000),),
+        ),
+        (
+            "estimate_delay(method='phat')",
+            functools.partial(fc.estimate_delay, method="phat"),
+            lambda: (np.ones(1_000_000), np.ones(1_000_000)),
+        ),
+        ("the separable passes", fc.sepconvolve, lambda: (np.ones((1500, 1500)), [np.ones(5)] * 2)),
+    ],
+)
+def test_entry_points_that_size_their_own_transforms_check_first(available, name, call, inputs):
+    """Template matching, the time-series spectra and the separable passes refuse a call
+    whose working set would not fit, before allocating any of it."""
+    available(16 * MiB)
+    args = inputs()
+    with pytest.raises(MemoryError, match=re.escape(name) + r" needs about \d+ bytes"):
+        call(*args)
+    assert _peak(lambda: call(*args)) < 1 * MiB

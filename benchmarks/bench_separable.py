@@ -3,9 +3,8 @@ than the same kernel forced non-separable.
 
 For float64 and float32 images of 512², 1024² and 2048² ('same' mode), times:
 
-* ``fc auto``: ``fc.convolve(x, K)`` with the 15x15 Gaussian ``K = outer(g, g)``; once
-  `_api` calls `try_separable` this splits the kernel by itself (the ``split`` column says
-  whether it did);
+* ``fc auto``: ``fc.convolve(x, K)`` with the 15x15 Gaussian ``K = outer(g, g)``, which
+  splits the kernel by itself (the ``split`` column says whether it did);
 * ``fc sepconvolve``: ``fc.sepconvolve(x, [g, g])`` (the 1-D kernels given);
 * ``fc fft`` / ``fc oa`` / ``fc direct``: ``fc.convolve`` with a forced method, which never
   splits (the direct sum only where it takes under ``--max-direct-seconds``): the best of
@@ -78,7 +77,7 @@ def run_case(n: int, dtype: str, args: argparse.Namespace) -> dict[str, Any]:
         a.flags.writeable = False  # a path that writes to its input fails loudly
     spec = make_spec(x, k, kind="convolve", mode="same")
     would = _separable.try_separable(spec, resolve_backend(None), None) is not None
-    # Whether fc.convolve's auto path really splits (once `_api` calls try_separable).
+    # Whether fc.convolve's auto path really splits.
     seen: list[int] = []
     real = _separable._separable
     _separable._separable = lambda *a: seen.append(1) or real(*a)  # type: ignore[assignment]
@@ -184,7 +183,7 @@ def main() -> None:
     print(f"cases with errors or wrong results: {wrong}")
     worst = min(results, key=lambda r: r["ratio"])
     verdict = "PASS" if worst["ratio"] >= TARGET and wrong == 0 else "FAIL"
-    how = "auto" if all(r["split"] for r in results) else "sepconvolve (auto not wired)"
+    how = "auto" if all(r["split"] for r in results) else "sepconvolve (auto did not split)"
     print(
         f"[{verdict}] separable {TAPS}² Gaussian by {how} vs the best unsplit method: "
         f"worst {worst['ratio']:.2f}x ({worst['n']}² {worst['dtype']}), target >= "
@@ -194,7 +193,7 @@ def main() -> None:
     print(
         f"[{'PASS' if would == len(results) else 'FAIL'}] try_separable splits every case: "
         f"{would}/{len(results)}; fc.convolve auto split {sum(r['split'] for r in results)}"
-        f"/{len(results)} (0 until _api calls try_separable)"
+        f"/{len(results)}"
     )
     print(
         f"total {time.perf_counter() - started:.0f} s; "

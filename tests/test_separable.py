@@ -506,10 +506,10 @@ def test_may_split_is_a_cheap_shape_filter():
     assert not may_split(image, np.ones((15, 15)).tolist())
 
 
-def test_auto_splits_separable_kernels_once_wired(monkeypatch):
-    """For the lead, after `_api._operate` calls `try_separable` for method='auto': a
-    separable kernel runs as passes (on every call, although `_api` remembers prepared
-    calls by shape), a kernel of the same shape that is not separable does not, and the
+def test_auto_splits_separable_kernels(monkeypatch):
+    """With method='auto' (`_api._operate` calls `try_separable`), a separable kernel
+    runs as passes (on every call, although `_api` remembers prepared calls by shape), a
+    kernel of the same shape that is not separable does not, and the
     results agree with the FFT method."""
     rng = np.random.default_rng(11)
     x = rng.standard_normal((512, 512))

@@ -227,7 +227,8 @@ def _draw(shown: dict[str, Any], path: Path) -> Path:
         for (r, c), v in np.ndenumerate(grid):
             ax[0, 1].text(4 * i + c, r, str(v), ha="center", va="center", color="w")
     ax[0, 1].set_axis_off()
-    ax[0, 1].set_title("2-D impulse: convolve gives K, correlate K rotated 180°", pad=20)
+    # Two lines: the panel is narrow (three 3x3 grids), and one line ran over its neighbour.
+    ax[0, 1].set_title("2-D impulse:\nconvolve gives K, correlate K rotated 180°", pad=20)
 
     x, y = shown["sensors"]
     ms = np.arange(x.size) / FS * 1e3

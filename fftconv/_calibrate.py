@@ -38,6 +38,18 @@ _DIRECT_DTYPES = {
 _FFT_DTYPES = ("float32", "float64", "complex64", "complex128")
 # Transform sizes (log2 points) of the table; N-D entries are squares.
 _LADDER = (8, 10, 12, 14, 16, 18, 20, 22)
+# Overlap-add sizes (log2 points of all blocks, about).
+_OA_LADDER = (10, 12, 14, 16, 18, 20, 22)
+# numpy's backend (a fallback that is rarely the fastest) stops here: its 2**22 rungs took
+# 8 of calibration's seconds.
+_NUMPY_TOP = 20
+
+
+def _rungs(ladder: tuple[int, ...], backend: FFTBackend) -> tuple[int, ...]:
+    """The sizes to measure for one backend: `ladder`, less numpy's largest."""
+    if backend.name == "numpy":
+        return tuple(k for k in ladder if k <= _NUMPY_TOP)
+    return ladder
 
 
 def _median_time(call: Callable[[], object], repeat: int = 3, min_time: float = 0.005) -> float:
@@ -124,7 +136,14 @@ def _transform_seconds(backend: FFTBackend, dtype: str, shape: tuple[int, ...]) 
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     h = x[(slice(0, 1),) * x.ndim]
     axes = list(range(len(shape)))
-    return _median_time(lambda: backend.circular_convolve(x, h, shape, axes, 1)) / 3
+    call = functools.partial(backend.circular_convolve, x, h, shape, axes, 1)
+    return _median_time(call, repeat=_repeats(x.size)) / 3
+
+
+def _repeats(points: int) -> int:
+    """Timed runs per size: one from 2**20 points up (calls of 20-300 ms, steady enough
+    after the warm-up call; three took calibration to 69 s here), else three."""
+    return 1 if points >= 2**20 else 3
 
 
 def _table(
@@ -149,7 +168,7 @@ def _table(
 def _transform_rows(backend: FFTBackend, dtype: str, ndim: int) -> tuple[tuple[float, float], ...]:
     """(log2 points, ns per points*log2(points) of one transform) on the size ladder."""
     rows = []
-    for k in _LADDER:
+    for k in _rungs(_LADDER, backend):
         shape = (2 ** (k // ndim),) * ndim
         points = math.prod(shape)
         ns = _transform_seconds(backend, dtype, shape) * 1e9
@@ -163,7 +182,7 @@ def _oa_rows(backend: FFTBackend, dtype: str, ndim: int) -> tuple[tuple[float, f
     sizes (with a small kernel, so that they are still cut into blocks) capture the fixed
     cost of the method's dozen array operations, which dominates below ~2**14 points."""
     rows = []
-    for k in (10, 12, 14, 16, 18, 20, 22):
+    for k in _rungs(_OA_LADDER, backend):
         shape = (2 ** (k // ndim),) * ndim
         if k < 14:
             kernel = (15,) if ndim == 1 else (3, 3)
@@ -176,7 +195,8 @@ def _oa_rows(backend: FFTBackend, dtype: str, ndim: int) -> tuple[tuple[float, f
         seconds = _median_time(
             functools.partial(
                 oa_convolve, spec.in1, spec.in2, spec, plan.blocks, plan.lengths, backend, 1
-            )
+            ),
+            repeat=_repeats(spec.in1.size),
         )
         work = nblocks * size * math.log2(size)
         rows.append((math.log2(nblocks * size), round(seconds * 1e9 / work, 4)))

@@ -80,7 +80,7 @@ def run_case(n: int, dtype: str, args: argparse.Namespace) -> dict[str, Any]:
     # Whether fc.convolve's auto path really splits.
     seen: list[int] = []
     real = _separable._separable
-    _separable._separable = lambda *a: seen.append(1) or real(*a)  # type: ignore[assignment]
+    _separable._separable = lambda *a, **kw: seen.append(1) or real(*a, **kw)  # type: ignore[assignment]
     try:
         fc.convolve(x, k, "same")
     finally:

@@ -355,7 +355,7 @@ def fastest(costs: dict[str, float]) -> str:
 # The fit's measured/predicted ratios: median 1.2-1.4, range 0.7-4.5 (the load).
 # Per multiply-add of the block products (R + M - 1 per output).
 BLAS_PASS_MAC_NS = {"f4": 0.06, "f8": 0.15, "c8": 0.15, "c16": 0.27}
-# Per sample of the pass's input and output (the zero-padded copy, the output write).
+# Per output sample (the write; the ends' zero-padded copies).
 BLAS_PASS_POINT_NS = {"f4": 0.2, "f8": 0.5, "c8": 0.8, "c16": 1.0}
 # Per matrix product call, and per pass (the Toeplitz matrix, views, dispatch).
 BLAS_PASS_MATMUL_NS = 2000.0
@@ -369,13 +369,14 @@ BLAS_PASS_CALL_NS = 50000.0
 BLAS_MAX_PRODUCT = 262144
 
 
-def blas_block(inner: int) -> int:
-    """Outputs per block of the BLAS pass along an axis with `inner` samples per row
-    (the product of the later axes): 32 on the last axis (a block is 32 columns of one
-    product over all rows), 16 otherwise (one ``16 x (15 + M)`` Toeplitz product per
-    block, stacked). Measured on 1024² float32/float64 with 3-63 taps: within 10-20% of
-    the best block size of 8-128 in every case; 128 was up to 2x slower."""
-    return 32 if inner == 1 else 16
+def blas_block(m: int) -> int:
+    """Outputs per block of the BLAS pass with an M-tap kernel: one ``R x (R + M - 1)``
+    Toeplitz product per block costs ``R + M - 1`` multiply-adds per output, so a small
+    R wastes less, until the products get too small for BLAS. Measured on 256²-1024²
+    float32/float64 with 3, 15 and 63 taps along either axis (2026-12-07): R = 8 was
+    the best or within 10% of it up to 15 taps, 16 at 63 taps (8 was 10-20% slower
+    there, 32 up to 1.5x slower everywhere)."""
+    return 8 if m < 32 else 16
 
 
 def blas_pass_cost(spec: ConvSpec, dtype: np.dtype) -> float:
@@ -384,22 +385,20 @@ def blas_pass_cost(spec: ConvSpec, dtype: np.dtype) -> float:
     m = spec.in2.shape[axis]
     length = spec.out_shape[axis]
     outputs = math.prod(spec.out_shape)
-    inner = math.prod(spec.in1.shape[axis + 1 :])
-    block = min(blas_block(inner if inner >= 16 else 1), max(length, 1))
-    outer = math.prod(spec.in1.shape) // max(spec.in1.shape[axis], 1)
-    # Python-level products: per column chunk (rows), or per row chunk and block (last
-    # axis over 64+ rows), or per row chunk of the windows (last axis, fewer rows).
-    per_call = BLAS_MAX_PRODUCT // (block * (block + m - 1))
-    if inner >= 16:
-        calls = 2 * -(-inner // max(16, per_call))
-    elif outer >= 64:
-        calls = -(-outer // max(1, per_call)) * -(-length // block)
-    else:
-        calls = -(-outer * -(-length // block) // max(1, per_call))
+    columns = math.prod(spec.in1.shape) // max(spec.in1.shape[axis], 1)
+    if columns >= 16:
+        block = min(blas_block(m), max(length, 1))
+        # Python-level products: per column chunk, for the inner blocks and both ends.
+        per_call = max(16, BLAS_MAX_PRODUCT // (block * (block + m - 1)))
+        calls = 3 * -(-columns // per_call)
+    else:  # im2col: per row chunk of all the windows
+        block = min(32, max(length, 1))
+        per_call = max(1, BLAS_MAX_PRODUCT // (block * (block + m - 1)))
+        calls = -(-columns * -(-length // block) // per_call)
     key = _dtype_key(dtype)
     return (
         BLAS_PASS_CALL_NS
         + BLAS_PASS_MATMUL_NS * calls
-        + BLAS_PASS_POINT_NS.get(key, 1.0) * (math.prod(spec.in1.shape) + outputs)
+        + BLAS_PASS_POINT_NS.get(key, 1.0) * outputs
         + BLAS_PASS_MAC_NS.get(key, 0.15) * outputs * (block + m - 1)
     )

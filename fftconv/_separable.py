@@ -36,7 +36,6 @@ from __future__ import annotations
 import functools
 import math
 import operator
-import threading
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -212,7 +211,9 @@ def sepconvolve(
     if 0 in spec.out_shape:
         return np.zeros(spec.out_shape, dtype=spec.result_dtype)
     by_axis = dict(zip(conv_axes, factors, strict=True))
-    return np.ascontiguousarray(_separable(spec, by_axis, method, resolved, threads))
+    out = _separable(spec, by_axis, method, resolved, threads)
+    assert out is not None  # (only finite_only gives None)
+    return np.ascontiguousarray(out)
 
 
 def _as_kernels(kernels: object) -> list[np.ndarray]:
@@ -284,14 +285,17 @@ def _separable(
     method: str,
     backend: FFTBackend,
     threads: int,
-) -> np.ndarray:
+    *,
+    finite_only: bool = False,
+) -> np.ndarray | None:
     """The result of `spec` (whose kernel is the outer product of `factors`, one 1-D
-    kernel per convolved axis) by one pass per axis."""
+    kernel per convolved axis) by one pass per axis; with `finite_only`, None instead
+    of a result that is not all finite (the caller then runs an unsplit method)."""
     if spec.is_integer:
         return _separable_exact(spec, factors)
     dtype = compute_dtype(spec)
-    # Before allocating: a BLAS pass holds its input, a padded copy and its output; an
-    # FFT pass about five arrays of that size (`CircularPlan.estimate_bytes`).
+    # Before allocating: a BLAS pass holds its input and its output; an FFT pass about
+    # five arrays of that size (`CircularPlan.estimate_bytes`).
     largest = max(spec.in1.size, math.prod(spec.out_shape))
     _memory.require(5 * largest * dtype.itemsize, "the separable passes")
     x = spec.in1.astype(dtype, copy=False)
@@ -299,12 +303,27 @@ def _separable(
     # and flip/conj of an outer product is the outer product of the flipped factors.
     gs = {a: _convolution_form(k, spec.kind).astype(dtype, copy=False) for a, k in factors.items()}
     lengths = tuple((a, g.shape[0]) for a, g in gs.items())
-    for a, pass_method in _plan(x.shape, lengths, spec, dtype, backend, threads, method):
-        engine = _blas_pass if pass_method == "blas" else fft_engine(pass_method, backend, threads)
-        # `compute` checks each pass's result and gives non-finite inputs the direct sum's
-        # answer (its fix-up), whatever the engine.
-        x = compute(_pass_spec(x, gs[a], a, spec), pass_method, engine)
-    return x.astype(spec.result_dtype, copy=False)
+    passes = [
+        (a, m, _blas_pass if m == "blas" else fft_engine(m, backend, threads))
+        for a, m in _plan(x.shape, lengths, spec, dtype, backend, threads, method)
+    ]
+    # Every pass straight through its engine, checked once at the end: a non-finite
+    # input (or an overflow) leaves a non-finite result, since NaN and inf spread
+    # through every product and sum.
+    y = x
+    with np.errstate(invalid="ignore", over="ignore"):
+        for a, _, engine in passes:
+            pass_spec = _pass_spec(y, gs[a], a, spec)
+            y = engine(y, pass_spec.in2, pass_spec)
+    if not all_finite(y):
+        if finite_only:
+            return None
+        # Again pass by pass through `compute`, which gives non-finite inputs the
+        # direct sum's answer (its fix-up), whatever the engine.
+        y = x
+        for a, pass_method, engine in passes:
+            y = compute(_pass_spec(y, gs[a], a, spec), pass_method, engine)
+    return y.astype(spec.result_dtype, copy=False)
 
 
 def _convolution_form(k: np.ndarray, kind: str) -> np.ndarray:
@@ -402,11 +421,12 @@ def _plan_cached(
     backend = resolve_backend(backend_name)
     size = math.prod(shape)
 
-    def key(item: tuple[int, int]) -> float:
+    def key(item: tuple[int, int]) -> tuple[float, int]:
         axis, m = item
         _, length = mode_window(shape[axis], m, mode)
         cost = min(_pass_costs(shape, axis, m, mode, dtype, backend, threads, method).values())
-        return (length / shape[axis] - 1) / max(cost / max(size, 1), 1e-9)
+        # Ties last axis first: a C-ordered array then comes back C-ordered (`_blas_pass`).
+        return (length / shape[axis] - 1) / max(cost / max(size, 1), 1e-9), -axis
 
     passes = []
     total = 0.0
@@ -570,6 +590,31 @@ def separable_factors(
     if k.size < SEPARABLE_MIN_TAPS or sum(k.shape[a] > 1 for a in split) < 2:
         return None
     out_dtype = np.dtype(k.dtype if dtype is None else cast(Any, dtype))
+    if k.size > _FACTORS_KEY_MAX:
+        return _factors(k, split, out_dtype)
+    # Filtering many images with one kernel is the common case: its factors are
+    # remembered by the kernel's bytes (an SVD and its checks cost ~150 us a call).
+    found = _factors_cached(k.dtype.str, k.shape, k.tobytes(), split, out_dtype)
+    return None if found is None else tuple(f.copy() for f in found)
+
+
+# Kernels of at most this many samples have their factors remembered (the key holds
+# their bytes).
+_FACTORS_KEY_MAX = 4096
+
+
+@functools.lru_cache(maxsize=64)
+def _factors_cached(
+    dtype: str, shape: tuple[int, ...], data: bytes, split: tuple[int, ...], out_dtype: np.dtype
+) -> tuple[np.ndarray, ...] | None:
+    k = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return _factors(k, split, out_dtype)
+
+
+def _factors(
+    k: np.ndarray, split: tuple[int, ...], out_dtype: np.dtype
+) -> tuple[np.ndarray, ...] | None:
+    """`separable_factors` of a float or complex kernel, its arguments checked."""
     work_dtype = np.result_type(k.dtype, out_dtype, np.float64)
     eps = float(np.finfo(out_dtype).eps)
     if split != tuple(range(len(split))):  # (moveaxis costs ~4 us, as much as the rest)
@@ -666,9 +711,10 @@ def try_separable(spec: ConvSpec, backend: FFTBackend, workers: object) -> np.nd
     """
     threads = _method.resolve_workers(workers)
     found = split_choice(spec, backend, threads)
-    if found is None or not all_finite(spec.in1):
+    if found is None:
         return None
-    return _separable(spec, found[0], "auto", backend, threads)
+    out = _separable(spec, found[0], "auto", backend, threads, finite_only=True)
+    return None if out is None else np.ascontiguousarray(out)
 
 
 def split_shape(
@@ -718,61 +764,119 @@ def split_choice(
 
 def _blas_pass(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """The one-axis convolution `spec` of `x` with `h` (length M along ``spec.axes[0]``,
-    1 elsewhere) by banded matrix products; an `_dispatch.FFTEngine`."""
+    1 elsewhere) by banded matrix products; an `_dispatch.FFTEngine`.
+
+    Output block ``b`` (R outputs along the axis) is ``T (R x R+M-1) @ W_b``: a small
+    Toeplitz matrix times the R + M - 1 input rows the block reads, each row holding
+    every other sample of the array (``C`` of them). Both of `x`'s layouts feed BLAS in
+    place: ``W_b`` is a strided view of `x`, row-major when the axis is not the
+    contiguous one and column-major (BLAS transposes it for free) when it is, so no pass
+    copies or transposes its input; only the blocks at the ends, which read zero
+    padding, read a padded copy of their rows. The result is written ``(length, C)``
+    row-major and returned as a view in `x`'s axis order: after a pass along the
+    contiguous axis the array is laid out with that axis slowest, and the next pass
+    reads it in place the same way (a 2-D image done last axis first comes back
+    C-ordered)."""
     (axis,) = spec.axes
     g = h.reshape(-1)
     start, length = spec.starts[axis], spec.out_shape[axis]
-    inner = math.prod(x.shape[axis + 1 :])
-    if inner < 16:
-        # A few samples per row make tiny matrix products: put the axis last instead (the
-        # padded copy below does the transpose).
-        moved = np.moveaxis(x, axis, -1)
-        out = _blas_last(moved, g, start, length)
-        return np.moveaxis(out, -1, axis)
-    return _blas_rows(x, g, axis, start, length)
-
-
-def _padded(x: np.ndarray, axis: int, m: int, start: int, padded_length: int) -> np.ndarray:
-    """A copy of `x` whose row ``q`` along `axis` holds ``x[q + start - (M - 1)]`` (zero
-    outside `x`), `padded_length` rows: block ``b`` of the output then reads rows
-    ``b R ... b R + R + M - 2``."""
     n = x.shape[axis]
-    shape = list(x.shape)
-    shape[axis] = padded_length
-    f = _scratch(tuple(shape), x.dtype)
+    # The pass axis first, then the others slowest first in memory, so that they
+    # flatten into one strided axis of C samples (a view) wherever they nest.
+    others = sorted((a for a in range(x.ndim) if a != axis), key=lambda a: -x.strides[a])
+    order = (axis, *others)
+    xo = x.transpose(order)
+    x2 = _flat_rows(xo)
+    if x2 is None:
+        xo = np.ascontiguousarray(xo)
+        x2 = xo.reshape(n, -1)
+    om = np.empty((length, x2.shape[1]), dtype=x.dtype)
+    if x2.shape[1] < 16:
+        # A few samples per row make tiny products: take each as a 1-D signal instead.
+        _im2col(x2.T, g, start - (g.shape[0] - 1), min(32, length), om.T)
+    else:
+        _banded(x2, g, start, om)
+    return om.reshape((length, *xo.shape[1:])).transpose(np.argsort(order))
+
+
+def _flat_rows(a: np.ndarray) -> np.ndarray | None:
+    """``a`` (N, ...) as an (N, C) view whose row elements are equally spaced and one of
+    whose strides is the item size (what BLAS takes), or None when it cannot be."""
+    dims = [(k, s) for k, s in zip(a.shape[1:], a.strides[1:], strict=True) if k != 1]
+    if any(s0 != s1 * k1 for (_, s0), (k1, s1) in zip(dims, dims[1:], strict=False)):
+        return None
+    step = dims[-1][1] if dims else a.itemsize
+    row = a.strides[0] if a.shape[0] != 1 else step * math.prod(a.shape[1:])
+    if a.itemsize not in (row, step) or row <= 0 or step <= 0:
+        return None
+    count = math.prod(a.shape[1:])
+    return np.lib.stride_tricks.as_strided(a, (a.shape[0], count), (row, step), writeable=False)
+
+
+def _banded(x2: np.ndarray, g: np.ndarray, start: int, om: np.ndarray) -> None:
+    """``om[o] = sum_k g[k] x2[o + start - k]`` (zero outside `x2`) for every output row,
+    by products of R + M - 1 rows at a time, in column chunks that keep each product
+    single-threaded (`_method.BLAS_MAX_PRODUCT`)."""
+    m, n, length = g.shape[0], x2.shape[0], om.shape[0]
+    r = min(_method.blas_block(m), length)
+    t = _toeplitz(g, r)
+    # Output o reads rows o + shift ... o + shift + M - 1. Blocks lo..hi-1 lie inside
+    # x2 (and are whole); the outputs before and after them read zero padding.
     shift = start - (m - 1)
-    lo, hi = max(0, -shift), min(padded_length, n - shift)
+    lo = min(-(-max(0, -shift) // r), length // r)
+    hi = max(lo, min(length // r, (n - (m - 1) - r - shift) // r + 1))
+    if hi > lo:
+        _products(x2[lo * r + shift :], t, hi - lo, om[lo * r : hi * r])
+    for o0, o1 in ((0, lo * r), (hi * r, length)):
+        if o1 > o0:
+            blocks = -(-(o1 - o0) // r)
+            rows = _zero_padded(x2, o0 + shift, blocks * r + m - 1)
+            part = np.empty((blocks * r, x2.shape[1]), dtype=x2.dtype)
+            _products(rows, t, blocks, part)
+            om[o0:o1] = part[: o1 - o0]
 
-    def at(s: slice) -> tuple[slice, ...]:
-        return (slice(None),) * axis + (s,)
 
-    f[at(slice(0, lo))] = 0
-    f[at(slice(max(lo, hi), padded_length))] = 0
+def _products(rows: np.ndarray, t: np.ndarray, blocks: int, out: np.ndarray) -> None:
+    """``out[b R : b R + R] = T @ rows[b R : b R + R + M - 1]`` for every block: one
+    stacked product per column chunk over overlapping windows viewed in place."""
+    r, width = t.shape
+    s0, s1 = rows.strides
+    columns = rows.shape[1]
+    windows = np.lib.stride_tricks.as_strided(
+        rows, (blocks, width, columns), (r * s0, s0, s1), writeable=False
+    )
+    target = out.reshape(blocks, r, columns)
+    chunk = max(16, _method.BLAS_MAX_PRODUCT // (r * width))
+    for c0 in range(0, columns, chunk):
+        c1 = min(columns, c0 + chunk)
+        np.matmul(t, windows[:, :, c0:c1], out=target[:, :, c0:c1])
+
+
+def _zero_padded(x2: np.ndarray, first: int, count: int) -> np.ndarray:
+    """Rows ``first ... first + count - 1`` of `x2` (row-major), zero outside it."""
+    rows = np.zeros((count, x2.shape[1]), dtype=x2.dtype)
+    lo, hi = max(first, 0), min(first + count, x2.shape[0])
     if lo < hi:
-        f[at(slice(lo, hi))] = x[at(slice(lo + shift, hi + shift))]
-    return f
+        rows[lo - first : hi - first] = x2[lo:hi]
+    return rows
 
 
-def _scratch(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """An uninitialised array for the padded copy, from a buffer this thread keeps.
-
-    A fresh array per pass cost more than the pass itself here for float64 (512²: 5.5 ms
-    of allocation against 1 ms of products): glibc maps large blocks afresh and every
-    page faults on first touch, which a VM makes slow. Buffers above
-    `_SCRATCH_KEEP_BYTES` are not kept (their faults are small next to their passes)."""
-    nbytes = math.prod(shape) * dtype.itemsize
-    buf: np.ndarray | None = getattr(_SCRATCH, "buffer", None)
-    if buf is None or buf.nbytes < nbytes + 64:
-        # 64-byte alignment for any dtype's vector loads (np.empty gives 16).
-        buf = np.empty(nbytes + 64, dtype=np.uint8)
-        if nbytes <= _SCRATCH_KEEP_BYTES:
-            _SCRATCH.buffer = buf
-    offset = -buf.ctypes.data % 64
-    return buf[offset : offset + nbytes].view(dtype).reshape(shape)
-
-
-_SCRATCH = threading.local()
-_SCRATCH_KEEP_BYTES = 64 << 20
+def _im2col(x2: np.ndarray, g: np.ndarray, shift: int, r: int, out2: np.ndarray) -> None:
+    """The pass along the last axis of a few rows `x2`, into `out2`: the windows of
+    every block of R outputs copied into one matrix (im2col), times ``T.T`` in chunks
+    of rows that keep each product single-threaded."""
+    m, length = g.shape[0], out2.shape[1]
+    blocks = -(-length // r)
+    width = r + m - 1
+    rows = _zero_padded(x2.T, shift, blocks * r + m - 1).T
+    windows = np.lib.stride_tricks.sliding_window_view(rows, width, axis=1)[:, ::r]
+    flat = np.ascontiguousarray(windows).reshape(-1, width)
+    prod = np.empty((flat.shape[0], r), dtype=x2.dtype)
+    tt = _toeplitz(g, r).T
+    chunk = max(1, _method.BLAS_MAX_PRODUCT // (r * width))
+    for o0 in range(0, flat.shape[0], chunk):
+        np.matmul(flat[o0 : o0 + chunk], tt, out=prod[o0 : o0 + chunk])
+    out2[:] = prod.reshape(x2.shape[0], blocks * r)[:, :length]
 
 
 def _toeplitz(g: np.ndarray, rows: int) -> np.ndarray:
@@ -782,73 +886,3 @@ def _toeplitz(g: np.ndarray, rows: int) -> np.ndarray:
     r = np.arange(rows)[:, None]
     t[r, r + np.arange(m)[None, :]] = g[::-1]
     return t
-
-
-def _blas_rows(x: np.ndarray, g: np.ndarray, axis: int, start: int, length: int) -> np.ndarray:
-    """The pass along an axis followed by at least 16 samples per row: every block is
-    ``T (R x (R+M-1)) @ rows (R+M-1 x columns)``, stacked over the blocks, in column
-    chunks that keep each product single-threaded (`_method.BLAS_MAX_PRODUCT`)."""
-    m = g.shape[0]
-    outer = math.prod(x.shape[:axis])
-    inner = math.prod(x.shape[axis + 1 :])
-    r = min(_method.blas_block(inner), length)
-    full, rest = divmod(length, r)
-    f = _padded(x, axis, m, start, -(-length // r) * r + m - 1)
-    f3 = f.reshape(outer, f.shape[axis], inner)
-    out_shape = list(x.shape)
-    out_shape[axis] = length
-    out = np.empty(out_shape, dtype=x.dtype)
-    out3 = out.reshape(outer, length, inner)
-    t = _toeplitz(g, r)
-    s0, s1, s2 = f3.strides
-    chunk = max(16, _method.BLAS_MAX_PRODUCT // (r * (r + m - 1)))
-    for c0 in range(0, inner, chunk):
-        c = min(chunk, inner - c0)
-        part = f3[:, :, c0 : c0 + c]
-        if full:
-            # Overlapping windows of R + M - 1 rows, one per block: a view, no copy.
-            windows = np.lib.stride_tricks.as_strided(
-                part, (outer, full, r + m - 1, c), (s0, r * s1, s1, s2), writeable=False
-            )
-            target = out3[:, : full * r, c0 : c0 + c].reshape(outer, full, r, c)
-            np.matmul(t, windows, out=target)
-        if rest:
-            np.matmul(
-                t[:rest, : rest + m - 1],
-                part[:, full * r : full * r + rest + m - 1],
-                out=out3[:, full * r :, c0 : c0 + c],
-            )
-    return out
-
-
-def _blas_last(x: np.ndarray, g: np.ndarray, start: int, length: int) -> np.ndarray:
-    """The pass along the last axis: every block of R outputs is ``windows (rows x
-    R+M-1) @ T.T``, in row chunks that keep each product single-threaded."""
-    m = g.shape[0]
-    r = min(_method.blas_block(1), length)
-    blocks = -(-length // r)
-    f = _padded(x, x.ndim - 1, m, start, blocks * r + m - 1)
-    f2 = f.reshape(-1, f.shape[-1])
-    outer = f2.shape[0]
-    tt = _toeplitz(g, r).T
-    out = np.empty((outer, length), dtype=x.dtype)
-    rows = max(1, _method.BLAS_MAX_PRODUCT // (r * (r + m - 1)))
-    if outer < 64:
-        # Few rows: products over a contiguous copy of all the windows (im2col), one
-        # row per block, instead of many tiny products.
-        windows = np.lib.stride_tricks.sliding_window_view(f2, r + m - 1, axis=1)[:, ::r]
-        flat = np.ascontiguousarray(windows).reshape(outer * blocks, r + m - 1)
-        prod = np.empty((outer * blocks, r), dtype=x.dtype)
-        for o0 in range(0, outer * blocks, rows):
-            np.matmul(flat[o0 : o0 + rows], tt, out=prod[o0 : o0 + rows])
-        out[:] = prod.reshape(outer, blocks * r)[:, :length]
-    else:
-        for o0 in range(0, outer, rows):
-            for b in range(blocks):
-                lo, hi = b * r, min(length, (b + 1) * r)
-                np.matmul(
-                    f2[o0 : o0 + rows, lo : hi + m - 1],
-                    tt[: hi - lo + m - 1, : hi - lo],
-                    out=out[o0 : o0 + rows, lo:hi],
-                )
-    return out.reshape(x.shape[:-1] + (length,))

@@ -334,7 +334,97 @@ def test_property_equals_the_outer_product_call(shape, lengths, mode, kind, meth
     assert np.max(np.abs(got - want), initial=0.0) <= bound
 
 
+# --- the BLAS pass, on any memory layout ------------------------------------------------------
+@st.composite
+def _strided_arrays(draw):
+    """(x, description): a float array of 1-3 dimensions laid out in any axis order, with
+    steps of 1 or 2 along each axis (a non-contiguous view)."""
+    shape = draw(st.lists(st.integers(1, 40), min_size=1, max_size=3))
+    order = draw(st.permutations(range(len(shape))))
+    steps = draw(st.lists(st.integers(1, 2), min_size=len(shape), max_size=len(shape)))
+    dtype = draw(st.sampled_from(FLOATS))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    base = random_array(rng, tuple(shape[a] * steps[a] for a in order), dtype)
+    x = base.transpose(np.argsort(order))[tuple(slice(None, None, k) for k in steps)]
+    assert x.shape == tuple(shape)
+    return x
+
+
+@given(x=_strided_arrays(), data=st.data())
+def test_blas_pass_on_any_layout(x, data):
+    """One pass along any axis, of any length and mode, on C-, F- or otherwise ordered
+    and strided inputs (in place, by the products' two orientations, or through a copy
+    where the other axes do not flatten), equals numpy's 1-D convolution of every line."""
+    axis = data.draw(st.integers(0, x.ndim - 1))
+    m = data.draw(st.integers(1, 20))
+    mode = data.draw(st.sampled_from(MODES))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    g = random_array(rng, (m,), x.dtype)
+    h = g.reshape([m if a == axis else 1 for a in range(x.ndim)])
+    spec = make_spec(x, h, kind="convolve", mode=mode, axes=(axis,))
+    x0 = x.copy()
+    got = _separable._blas_pass(x, h, spec)
+    assert got.shape == spec.out_shape and got.dtype == x.dtype
+    assert_matches(got, _pass_reference(x, g, axis, spec), x, h, axes=(axis,))
+    assert np.array_equal(x, x0)
+
+
+def _pass_reference(x, g, axis, spec):
+    full = np.apply_along_axis(lambda line: np.convolve(line, g), axis, x)
+    window = [slice(None)] * x.ndim
+    window[axis] = slice(spec.starts[axis], spec.starts[axis] + spec.out_shape[axis])
+    return full[tuple(window)]
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("m", [1, 3, 8, 9, 15, 17, 31, 33, 45])
+def test_blas_pass_block_boundaries(m, mode, axis, layout):
+    """Kernels shorter and longer than a block (8 or 16 outputs) and than the image, in
+    every mode: the inner blocks read in place and the ends from padded copies."""
+    rng = np.random.default_rng(seed_of("blas-pass", m, mode, axis, layout))
+    base = rng.standard_normal((80, 74))
+    x = {"C": base[:40, :37], "F": np.asfortranarray(base[:40, :37]), "strided": base[::2, ::2]}[
+        layout
+    ]
+    g = rng.standard_normal(m)
+    h = g.reshape([m if a == axis else 1 for a in range(2)])
+    spec = make_spec(x, h, kind="convolve", mode=mode, axes=(axis,))
+    got = _separable._blas_pass(x, h, spec)
+    assert_matches(got, _pass_reference(x, g, axis, spec), x, h, axes=(axis,))
+
+
+def test_passes_last_axis_first_give_a_c_ordered_image():
+    """A pass along the contiguous axis writes its result with that axis slowest, and
+    the next pass reads it in place: last axis first, a C-ordered image comes back
+    C-ordered, and `fc.convolve` returns C-ordered arrays whatever the order."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((64, 48))
+    g = _gaussian(9)
+    spec1 = make_spec(x, g[np.newaxis], kind="convolve", mode="same", axes=(1,))
+    y = _separable._blas_pass(x, g[np.newaxis], spec1)
+    assert y.flags.f_contiguous and not y.flags.c_contiguous
+    spec0 = make_spec(y, g[:, np.newaxis], kind="convolve", mode="same", axes=(0,))
+    assert _separable._blas_pass(y, g[:, np.newaxis], spec0).flags.c_contiguous
+    for mode in MODES:
+        assert fc.convolve(x, np.outer(g, g[:5]), mode).flags.c_contiguous
+
+
 # --- detection ---------------------------------------------------------------------------------
+def test_detection_is_remembered_per_kernel_and_returns_copies():
+    """Factors are remembered by the kernel's bytes (not its identity): a kernel changed
+    in place is tested afresh, and changing returned factors changes nothing later."""
+    g = _gaussian()
+    kernel = np.outer(g, g)
+    first = separable_factors(kernel)
+    first[0][:] = 0
+    again = separable_factors(kernel)
+    assert again is not None and np.all(again[0] != 0)
+    kernel[3, 4] += 1e-3  # now rank 2
+    assert separable_factors(kernel) is None
+
+
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("lengths", [(3, 3), (15, 15), (5, 31), (64, 2), (3, 4, 5)])
 def test_exact_outer_products_are_detected(lengths, dtype):
@@ -456,7 +546,9 @@ def test_try_separable_splits_a_separable_kernel(dtype, mode, kind, monkeypatch)
     assert separable_is_cheaper(spec, backend)
     calls = []
     real = _separable._separable
-    monkeypatch.setattr(_separable, "_separable", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(
+        _separable, "_separable", lambda *a, **kw: calls.append(1) or real(*a, **kw)
+    )
     got = try_separable(spec, backend, None)
     assert got is not None and calls
     want = getattr(fc, kind)(x, kernel, mode, "fft")
@@ -518,7 +610,9 @@ def test_auto_splits_separable_kernels(monkeypatch):
     dense = separable + 1e-3 * rng.standard_normal(separable.shape)
     calls = []
     real = _separable._separable
-    monkeypatch.setattr(_separable, "_separable", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(
+        _separable, "_separable", lambda *a, **kw: calls.append(1) or real(*a, **kw)
+    )
     # Repeated shapes hit `_api`'s memo, which still tests each kernel's values.
     order = [(separable, True), (separable, True), (dense, False), (dense, False)]
     for kernel, splits in [*order, (separable, True), (dense, False)]:

@@ -36,6 +36,11 @@ from .._wisdom import planner_flag
 _CACHE_MAX_BYTES = 128 << 20
 # FFTW's planner is not thread-safe; executing distinct plans concurrently is.
 _PLANNER_LOCK = threading.Lock()
+# Image kernel spectra of at least this many values are made in the transposed layout
+# (`SpectrumPlan`). Measured here (2026-12-07, float32 and float64, 15²-63² kernels),
+# old/new time: 0.55-0.83 at 288² (the transposing copy costs more than it saves),
+# 0.87-1.07 at 544², 1.0-2.4 at 1056²-1152², 1.9-2.6 at 4160².
+_TRANSPOSED_MIN = 1 << 18
 
 
 def _padded(shape: Sequence[int], lengths: Sequence[int], axes: Sequence[int]) -> tuple[int, ...]:
@@ -142,6 +147,7 @@ class SpectrumPlan:
     zeroed buffer `rows`, which the second pass preserves) and the second pass transforms
     the other axes: measured here, 270² x 15² 2.2x and 4126² x 31² 1.5x faster than
     FFTW's own 2-D plan, which transforms every row, zeros included (1056² x 31²: same).
+    A large 2-D kernel's second pass runs on the transposed layout (`_TRANSPOSED_MIN`).
     """
 
     def __init__(
@@ -158,10 +164,24 @@ class SpectrumPlan:
         self.spectrum = pyfftw.empty_aligned(_spectrum_shape(padded, axes, real), cdtype)
         self.h_data = tuple(slice(0, n) for n in h_shape)
         last = axes[-1]
+        self._transposed: np.ndarray | None = None
         if len(axes) == 1:
             self.h_in = pyfftw.empty_aligned(padded, dtype)
             self._passes = _make_plans([(self.h_in, self.spectrum, "FFTW_FORWARD")], axes, workers)
             buffers = [self.h_in, self.spectrum]
+        elif len(h_shape) == 2 and math.prod(self.spectrum.shape) >= _TRANSPOSED_MIN:
+            # A large image kernel: the second pass runs on the transposed layout, where
+            # each column's transform is contiguous, and the result is transposed back.
+            # On 1056² x 32² the column transforms took 8.3 ms strided and 3.1 ms
+            # contiguous, plus 1.2 ms for the transposing copy.
+            self.h_in = pyfftw.empty_aligned((h_shape[0], lengths[1]), dtype)
+            rows_t = pyfftw.empty_aligned(self.spectrum.shape[::-1], cdtype)
+            self._transposed = pyfftw.empty_aligned(rows_t.shape, cdtype)
+            first = rows_t[:, : h_shape[0]].T
+            self._passes = _make_plans([(self.h_in, first, "FFTW_FORWARD")], [1], workers)
+            self._passes += _make_plans([(rows_t, self._transposed, "FFTW_FORWARD")], [1], workers)
+            rows_t[...] = 0  # after planning; out-of-place forward passes preserve their input
+            buffers = [self.h_in, rows_t, self._transposed, self.spectrum]
         else:
             # Pass 1 input: the kernel padded along the last axis only.
             self.h_in = pyfftw.empty_aligned(_padded(h_shape, [lengths[-1]], [last]), dtype)
@@ -181,6 +201,8 @@ class SpectrumPlan:
         self.h_in[self.h_data] = h
         for transform in self._passes:
             transform()
+        if self._transposed is not None:
+            np.copyto(self.spectrum, self._transposed.T)
         return self.spectrum
 
 

@@ -503,16 +503,18 @@ def _scores(
     if not ssd > 0.0:  # a flat (or non-finite) template: no window has a score
         out[...] = 0
         return out
-    # var = (S2 - S1**2 / n) / unit, in place in layer 0 (no full-size temporary).
+    # The squared denominator over `scale` (so that one division gives the score):
+    # var * k with var = (S2 - S1**2 / n) / unit, in place in layer 0 (no full-size
+    # temporary).
+    k = unit * ssd / (scale * scale)
     var = _layer(sums, 0)
     np.square(var, out=var)
-    var *= -unit / n
-    var += _layer(sums, 1)
-    flat = var <= bound / unit
-    # The denominator over `scale`, so that one division gives the score.
-    var *= unit * ssd / (scale * scale)
-    # A flat window's denominator becomes inf, so its score is numerator / inf = 0.
-    np.copyto(var, np.inf, where=flat)
+    var *= -unit * k / n
+    var += np.multiply(_layer(sums, 1), k, out=_layer(sums, 1))
+    flat_below = bound / unit * k
+    if float(var.min(initial=np.inf)) <= flat_below:  # (one read; flat windows are rare)
+        # A flat window's denominator becomes inf, so its score is numerator / inf = 0.
+        np.copyto(var, np.inf, where=var <= flat_below)
     np.sqrt(var, out=var)
     np.divide(numerator, var, out=out, casting="same_kind")
     np.clip(out, -1, 1, out=out)

@@ -1,6 +1,7 @@
 """FFT backends: set_backend / get_backend, per-thread isolation, per-call backend=, the
 pyfftw-missing fallback, and the pyfftw plan cache under concurrent threads."""
 
+import functools
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.fft
+import scipy.signal
 
 import fftconv as fc
 from fftconv._backends import resolve_backend
@@ -264,6 +266,90 @@ def test_workers_do_not_change_results(name, workers):
     got = fc.convolve(x, h, "full", "fft", workers=workers, backend=name)
     tol = 2 * 8 * np.finfo(np.float64).eps * np.log2(300 * 300) * np.linalg.norm(x)
     assert np.max(np.abs(got - want)) <= tol * np.linalg.norm(h)
+
+
+# --- pyfftw's transposed layout for images ---------------------------------------------------
+@pytest.fixture
+def every_image_transposed(monkeypatch):
+    """pyfftw's transposed layout for images of every size; plans made meanwhile are
+    dropped before and after (a cached spectrum must never meet a filter of the other
+    layout)."""
+    from fftconv._backends import _pyfftw
+
+    backend = resolve_backend("pyfftw")
+    backend.clear_cache()
+    monkeypatch.setattr(_pyfftw, "_TRANSPOSED_MIN", 0)
+    yield
+    backend.clear_cache()
+
+
+@functools.cache
+def _small_reference(xs, hs, dtype, mode, op):
+    """The naive reference of `test_transposed_layout_agrees_with_the_reference`'s small
+    cases (the same inputs for both thresholds)."""
+    x, h = _transposed_case_inputs(xs, hs, np.dtype(dtype))
+    return reference(x, h, mode, kind=op)
+
+
+def _transposed_case_inputs(xs, hs, dtype):
+    rng = np.random.default_rng([*xs, *hs, dtype.num])
+    x = rng.standard_normal(xs).astype(dtype)
+    h = rng.standard_normal(hs).astype(dtype)
+    if np.iscomplexobj(x):
+        x = x + 1j * rng.standard_normal(xs).astype(x.real.dtype)
+        h = h + 1j * rng.standard_normal(hs).astype(h.real.dtype)
+    return x, h
+
+
+_TRANSPOSED_CASES = {
+    "small": ((20, 33), (5, 9)),
+    "one-column-kernel": ((33, 20), (9, 1)),
+    "equal": ((12, 10), (12, 10)),
+    "above-threshold": ((700, 740), (11, 7)),  # transposed by default
+}
+
+
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+@pytest.mark.parametrize(
+    ("case", "threshold"),
+    [
+        (case, threshold)
+        for case in _TRANSPOSED_CASES
+        for threshold in ("every image", "default")
+        if (case, threshold) != ("above-threshold", "every image")  # the same case
+    ],
+)
+def test_transposed_layout_agrees_with_the_reference(case, threshold, dtype, mode, op, request):
+    """Images transformed in pyfftw's transposed layout (the kernel's spectrum and the
+    filter both: `transposed_layout`) give the reference result, one-shot and through
+    `Convolver` (a spectrum made once, then filters), with odd, even and power-of-two
+    lengths; a batch of images keeps the row-major layout and agrees too."""
+    from fftconv._backends import _pyfftw
+
+    xs, hs = _TRANSPOSED_CASES[case]
+    if threshold == "every image":
+        request.getfixturevalue("every_image_transposed")
+    x, h = _transposed_case_inputs(xs, hs, np.dtype(dtype))
+    lengths = [xs[a] + hs[a] - 1 for a in (0, 1)]
+    real = not np.iscomplexobj(x)
+    assert _pyfftw.transposed_layout(2, lengths, (0, 1), real) == (
+        threshold == "every image" or x.size > 10_000
+    )
+    if x.size < 10_000:
+        want = _small_reference(xs, hs, np.dtype(dtype).name, mode, op)
+    else:  # against scipy's FFT in double precision
+        wide = np.float64 if real else np.complex128
+        want = getattr(scipy.signal, op)(x.astype(wide), h.astype(wide), mode, "fft")
+        want = want.astype(np.result_type(x, h))
+    assert_matches(getattr(fc, op)(x, h, mode, "fft", backend="pyfftw"), want, x, h)
+    conv = fc.Convolver(h, xs, mode, kind=op, method="fft", backend="pyfftw")
+    assert_matches(conv(x), want, x, h)
+    batch = fc.Convolver(
+        h[np.newaxis], (2, *xs), mode, kind=op, method="fft", axes=(1, 2), backend="pyfftw"
+    )
+    assert_matches(batch(np.stack([x, 2 * x]))[0], want, x, h)
 
 
 # --- pyfftw missing ------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 Why ESTIMATE: FFTW_MEASURE planning took 1 to 160 s here for sizes from 2**14 to 10**7,
 which a one-shot call must never pay. ESTIMATE plans cost well under a millisecond and
-transform within a few percent of MEASURE plans for the smooth lengths we pad to (measured
-plans are opt-in: `fftconv._wisdom`).
+transform 1-D lengths within a few percent of MEASURE plans (measured plans are opt-in:
+`fftconv._wisdom`). In 2-D they transform the columns of a row-major array strided, which
+is 2-3x slower than contiguous from about 512² up; large images are therefore transformed
+in a transposed layout of our own (`transposed_layout`), where every pass is contiguous.
 
 `circular_convolve` (the FFT engines' whole spectral product) runs on a `CircularPlan`:
 zero-padded input buffers, both spectra, the output buffer and three plans, reused for
@@ -36,11 +38,34 @@ from .._wisdom import planner_flag
 _CACHE_MAX_BYTES = 128 << 20
 # FFTW's planner is not thread-safe; executing distinct plans concurrently is.
 _PLANNER_LOCK = threading.Lock()
-# Image kernel spectra of at least this many values are made in the transposed layout
-# (`SpectrumPlan`). Measured here (2026-12-07, float32 and float64, 15²-63² kernels),
-# old/new time: 0.55-0.83 at 288² (the transposing copy costs more than it saves),
-# 0.87-1.07 at 544², 1.0-2.4 at 1056²-1152², 1.9-2.6 at 4160².
+# Images whose half-spectrum has at least this many values are transformed in the
+# transposed layout (`transposed_layout`). Measured here on 2026-12-07 (float32 and
+# float64, 1-129² kernels), row-major time / transposed time of a whole FFT call: 0.85-1.04
+# from 270² to 544² and 1.00 at 735² (below this size), 1.07-1.65 from 1024² to 4160².
 _TRANSPOSED_MIN = 1 << 18
+
+
+def _transposed_buffer(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised ``shape`` array in the transposed layout, its rows spaced 8
+    values apart: the passes along the rows read and write its columns, and a row
+    stride of a large power of two (1024 columns: 16 KiB) maps them all to the same
+    cache sets (measured here: 1.6-2.6x slower than 1056 columns, whose stride is not)."""
+    return pyfftw.empty_aligned((shape[0], shape[1] + 8), dtype)[:, : shape[1]]
+
+
+def transposed_layout(ndim: int, lengths: Sequence[int], axes: Sequence[int], real: bool) -> bool:
+    """Whether the spectra of 2-D arrays transformed along both axes to `lengths` are
+    kept transposed: shape ``(L1 // 2 + 1, L0)`` (``(L1, L0)`` complex).
+
+    FFTW_ESTIMATE plans transform the columns of a row-major array strided, 2-3x slower
+    than contiguous ones; in the transposed layout the first pass (along the rows) writes
+    its result transposed and every later pass is contiguous. `SpectrumPlan` and
+    `FilterPlan` both decide by this, so a spectrum always meets a filter of its layout.
+    """
+    if ndim != 2 or tuple(axes) != (0, 1):
+        return False
+    half = lengths[1] // 2 + 1 if real else lengths[1]
+    return lengths[0] * half >= _TRANSPOSED_MIN
 
 
 def _padded(shape: Sequence[int], lengths: Sequence[int], axes: Sequence[int]) -> tuple[int, ...]:
@@ -100,6 +125,11 @@ class FilterPlan:
     ) -> None:
         real = dtype.kind != "c"
         cdtype = np.result_type(dtype, np.complex64)
+        self.scale = 1.0 / math.prod(lengths)
+        self._transposed = transposed_layout(len(x_shape), lengths, axes, real)
+        if self._transposed:
+            self._init_transposed(x_shape, s_shape, dtype, cdtype, lengths, workers)
+            return
         self.x_in = pyfftw.empty_aligned(_padded(x_shape, lengths, axes), dtype)
         self.x_data = tuple(slice(0, n) for n in x_shape)
         self.x_spectrum = pyfftw.empty_aligned(_spectrum_shape(self.x_in.shape, axes, real), cdtype)
@@ -115,7 +145,6 @@ class FilterPlan:
             self.out = self.x_in
         else:
             self.out = pyfftw.empty_aligned(out_shape, dtype)
-        self.scale = 1.0 / math.prod(lengths)
         self.nbytes = _unique_nbytes(self.x_in, self.x_spectrum, self.product, self.out)
         self._forward, self._inverse = _make_plans(
             [
@@ -130,9 +159,55 @@ class FilterPlan:
         # input, so the padding stays zero.
         self.x_in[...] = 0
 
+    def _init_transposed(
+        self,
+        x_shape: tuple[int, ...],
+        s_shape: tuple[int, ...],
+        dtype: np.dtype,
+        cdtype: np.dtype,
+        lengths: Sequence[int],
+        workers: int,
+    ) -> None:
+        """An image in the transposed layout (`transposed_layout`): the rows of x along
+        the last axis, written transposed; the transforms along the first axis, now
+        contiguous; the product with a spectrum in the same layout; and back."""
+        (n0, n1), (l0, l1) = x_shape, lengths
+        t_shape = (l1 // 2 + 1 if dtype.kind != "c" else l1, l0)
+        if tuple(s_shape) != t_shape:
+            raise ValueError(f"spectrum shape {s_shape}: expected {t_shape} (transposed)")
+        # Only x's own rows are transformed along the last axis (the rest are zeros).
+        self.x_in = pyfftw.empty_aligned((n0, l1), dtype)
+        self.x_data = (slice(0, n0), slice(0, n1))
+        rows_t = _transposed_buffer(t_shape, cdtype)
+        self.product = _transposed_buffer(t_shape, cdtype)
+        self.out = pyfftw.empty_aligned((l0, l1), dtype)
+        self.nbytes = _unique_nbytes(self.x_in, rows_t, self.product, self.out)
+        self._passes = _make_plans(
+            [
+                (self.x_in, rows_t[:, :n0].T, "FFTW_FORWARD"),
+                (rows_t, self.product, "FFTW_FORWARD"),
+                (self.product, self.product, "FFTW_BACKWARD"),
+                (self.product.T, self.out, "FFTW_BACKWARD"),
+            ],
+            [1],
+            workers,
+        )
+        # After planning: zero padding that no call writes (the column transforms read
+        # the columns past x's rows; out-of-place forward passes preserve their input).
+        self.x_in[...] = 0
+        rows_t[...] = 0
+
     def __call__(self, x: np.ndarray, spectrum: np.ndarray) -> np.ndarray:
         """The unnormalised result (times ``1 / self.scale``), in `out`."""
         self.x_in[self.x_data] = x
+        if self._transposed:
+            rows, columns, columns_back, rows_back = self._passes
+            rows()
+            columns()
+            np.multiply(self.product, spectrum, out=self.product)
+            columns_back()
+            rows_back()
+            return self.out
         self._forward()
         np.multiply(self.x_spectrum, spectrum, out=self.product)
         self._inverse()
@@ -147,7 +222,7 @@ class SpectrumPlan:
     zeroed buffer `rows`, which the second pass preserves) and the second pass transforms
     the other axes: measured here, 270² x 15² 2.2x and 4126² x 31² 1.5x faster than
     FFTW's own 2-D plan, which transforms every row, zeros included (1056² x 31²: same).
-    A large 2-D kernel's second pass runs on the transposed layout (`_TRANSPOSED_MIN`).
+    A large 2-D kernel's spectrum is made in the transposed layout (`transposed_layout`).
     """
 
     def __init__(
@@ -161,28 +236,27 @@ class SpectrumPlan:
         real = dtype.kind != "c"
         cdtype = np.result_type(dtype, np.complex64)
         padded = _padded(h_shape, lengths, axes)
-        self.spectrum = pyfftw.empty_aligned(_spectrum_shape(padded, axes, real), cdtype)
+        spectrum_shape = _spectrum_shape(padded, axes, real)
         self.h_data = tuple(slice(0, n) for n in h_shape)
         last = axes[-1]
-        self._transposed: np.ndarray | None = None
-        if len(axes) == 1:
+        if transposed_layout(len(h_shape), lengths, axes, real):
+            # A large image kernel, in the transposed layout: the second pass's
+            # transforms are contiguous (on 1056² x 32², 3.1 ms against 8.3 strided).
+            self.h_in = pyfftw.empty_aligned((h_shape[0], lengths[1]), dtype)
+            rows_t = _transposed_buffer(spectrum_shape[::-1], cdtype)
+            self.spectrum = _transposed_buffer(rows_t.shape, cdtype)
+            first = rows_t[:, : h_shape[0]].T
+            self._passes = _make_plans([(self.h_in, first, "FFTW_FORWARD")], [1], workers)
+            self._passes += _make_plans([(rows_t, self.spectrum, "FFTW_FORWARD")], [1], workers)
+            rows_t[...] = 0  # after planning; out-of-place forward passes preserve their input
+            buffers = [self.h_in, rows_t, self.spectrum]
+        elif len(axes) == 1:
+            self.spectrum = pyfftw.empty_aligned(spectrum_shape, cdtype)
             self.h_in = pyfftw.empty_aligned(padded, dtype)
             self._passes = _make_plans([(self.h_in, self.spectrum, "FFTW_FORWARD")], axes, workers)
             buffers = [self.h_in, self.spectrum]
-        elif len(h_shape) == 2 and math.prod(self.spectrum.shape) >= _TRANSPOSED_MIN:
-            # A large image kernel: the second pass runs on the transposed layout, where
-            # each column's transform is contiguous, and the result is transposed back.
-            # On 1056² x 32² the column transforms took 8.3 ms strided and 3.1 ms
-            # contiguous, plus 1.2 ms for the transposing copy.
-            self.h_in = pyfftw.empty_aligned((h_shape[0], lengths[1]), dtype)
-            rows_t = pyfftw.empty_aligned(self.spectrum.shape[::-1], cdtype)
-            self._transposed = pyfftw.empty_aligned(rows_t.shape, cdtype)
-            first = rows_t[:, : h_shape[0]].T
-            self._passes = _make_plans([(self.h_in, first, "FFTW_FORWARD")], [1], workers)
-            self._passes += _make_plans([(rows_t, self._transposed, "FFTW_FORWARD")], [1], workers)
-            rows_t[...] = 0  # after planning; out-of-place forward passes preserve their input
-            buffers = [self.h_in, rows_t, self._transposed, self.spectrum]
         else:
+            self.spectrum = pyfftw.empty_aligned(spectrum_shape, cdtype)
             # Pass 1 input: the kernel padded along the last axis only.
             self.h_in = pyfftw.empty_aligned(_padded(h_shape, [lengths[-1]], [last]), dtype)
             rows = pyfftw.empty_aligned(self.spectrum.shape, cdtype)
@@ -201,8 +275,6 @@ class SpectrumPlan:
         self.h_in[self.h_data] = h
         for transform in self._passes:
             transform()
-        if self._transposed is not None:
-            np.copyto(self.spectrum, self._transposed.T)
         return self.spectrum
 
 

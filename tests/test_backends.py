@@ -352,6 +352,22 @@ def test_transposed_layout_agrees_with_the_reference(case, threshold, dtype, mod
     assert_matches(batch(np.stack([x, 2 * x]))[0], want, x, h)
 
 
+@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_transposed_layout_one_shot_plans(dtype, mode, op, every_image_transposed, monkeypatch):
+    """A plan too large to cache (a fresh one per call, whose result overwrites x's rows
+    and whose column transforms run in place) gives the reference result, call after
+    call."""
+    from fftconv._backends import _pyfftw
+
+    monkeypatch.setattr(_pyfftw, "_CACHE_MAX_BYTES", 0)
+    x, h = _transposed_case_inputs(*_TRANSPOSED_CASES["small"], np.dtype(dtype))
+    want = _small_reference(*_TRANSPOSED_CASES["small"], np.dtype(dtype).name, mode, op)
+    for _ in range(2):
+        assert_matches(getattr(fc, op)(x, h, mode, "fft", backend="pyfftw"), want, x, h)
+
+
 # --- pyfftw missing ------------------------------------------------------------------------------
 _NO_PYFFTW = r"""
 import json, sys, warnings

@@ -128,7 +128,7 @@ class FilterPlan:
         self.scale = 1.0 / math.prod(lengths)
         self._transposed = transposed_layout(len(x_shape), lengths, axes, real)
         if self._transposed:
-            self._init_transposed(x_shape, s_shape, dtype, cdtype, lengths, workers)
+            self._init_transposed(x_shape, s_shape, dtype, cdtype, lengths, workers, reusable)
             return
         self.x_in = pyfftw.empty_aligned(_padded(x_shape, lengths, axes), dtype)
         self.x_data = tuple(slice(0, n) for n in x_shape)
@@ -167,20 +167,29 @@ class FilterPlan:
         cdtype: np.dtype,
         lengths: Sequence[int],
         workers: int,
+        reusable: bool,
     ) -> None:
         """An image in the transposed layout (`transposed_layout`): the rows of x along
         the last axis, written transposed; the transforms along the first axis, now
-        contiguous; the product with a spectrum in the same layout; and back."""
+        contiguous; the product with a spectrum in the same layout; and back.
+
+        A one-shot plan (not `reusable`) needs two large buffers, as the row-major one:
+        its result overwrites x's rows, and its column transforms run in place."""
         (n0, n1), (l0, l1) = x_shape, lengths
         t_shape = (l1 // 2 + 1 if dtype.kind != "c" else l1, l0)
         if tuple(s_shape) != t_shape:
             raise ValueError(f"spectrum shape {s_shape}: expected {t_shape} (transposed)")
-        # Only x's own rows are transformed along the last axis (the rest are zeros).
-        self.x_in = pyfftw.empty_aligned((n0, l1), dtype)
-        self.x_data = (slice(0, n0), slice(0, n1))
         rows_t = _transposed_buffer(t_shape, cdtype)
-        self.product = _transposed_buffer(t_shape, cdtype)
-        self.out = pyfftw.empty_aligned((l0, l1), dtype)
+        if reusable:
+            # Only x's own rows are transformed along the last axis (the rest are zeros).
+            self.x_in = pyfftw.empty_aligned((n0, l1), dtype)
+            self.product = _transposed_buffer(t_shape, cdtype)
+            self.out = pyfftw.empty_aligned((l0, l1), dtype)
+        else:
+            self.out = pyfftw.empty_aligned((l0, l1), dtype)
+            self.x_in = self.out[:n0]
+            self.product = rows_t
+        self.x_data = (slice(0, n0), slice(0, n1))
         self.nbytes = _unique_nbytes(self.x_in, rows_t, self.product, self.out)
         self._passes = _make_plans(
             [
@@ -192,10 +201,10 @@ class FilterPlan:
             [1],
             workers,
         )
-        # After planning: zero padding that no call writes (the column transforms read
-        # the columns past x's rows; out-of-place forward passes preserve their input).
-        self.x_in[...] = 0
-        rows_t[...] = 0
+        # After planning (a measuring planner scribbles on the arrays): zero the padding
+        # that no call writes, which the out-of-place forward passes preserve.
+        self.x_in[:, n1:] = 0
+        rows_t[:, n0:] = 0
 
     def __call__(self, x: np.ndarray, spectrum: np.ndarray) -> np.ndarray:
         """The unnormalised result (times ``1 / self.scale``), in `out`."""

@@ -369,6 +369,11 @@ BLAS_PASS_CALL_NS = 50000.0
 BLAS_MAX_PRODUCT = 262144
 
 
+# Outputs per block of the BLAS pass's im2col form (rows of under 16 samples), where one
+# product covers all the blocks.
+IM2COL_BLOCK = 32
+
+
 def blas_block(m: int) -> int:
     """Outputs per block of the BLAS pass with an M-tap kernel: one ``R x (R + M - 1)``
     Toeplitz product per block costs ``R + M - 1`` multiply-adds per output, so a small
@@ -392,7 +397,7 @@ def blas_pass_cost(spec: ConvSpec, dtype: np.dtype) -> float:
         per_call = max(16, BLAS_MAX_PRODUCT // (block * (block + m - 1)))
         calls = 3 * -(-columns // per_call)
     else:  # im2col: per row chunk of all the windows
-        block = min(32, max(length, 1))
+        block = min(IM2COL_BLOCK, max(length, 1))
         per_call = max(1, BLAS_MAX_PRODUCT // (block * (block + m - 1)))
         calls = -(-columns * -(-length // block) // per_call)
     key = _dtype_key(dtype)

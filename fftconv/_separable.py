@@ -792,8 +792,8 @@ def _blas_pass(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:
         x2 = xo.reshape(n, -1)
     om = np.empty((length, x2.shape[1]), dtype=x.dtype)
     if x2.shape[1] < 16:
-        # A few samples per row make tiny products: take each as a 1-D signal instead.
-        _im2col(x2.T, g, start - (g.shape[0] - 1), min(32, length), om.T)
+        # A few samples per row make tiny products: take each column as a 1-D signal.
+        _im2col(x2, g, start, om)
     else:
         _banded(x2, g, start, om)
     return om.reshape((length, *xo.shape[1:])).transpose(np.argsort(order))
@@ -861,22 +861,23 @@ def _zero_padded(x2: np.ndarray, first: int, count: int) -> np.ndarray:
     return rows
 
 
-def _im2col(x2: np.ndarray, g: np.ndarray, shift: int, r: int, out2: np.ndarray) -> None:
-    """The pass along the last axis of a few rows `x2`, into `out2`: the windows of
-    every block of R outputs copied into one matrix (im2col), times ``T.T`` in chunks
-    of rows that keep each product single-threaded."""
-    m, length = g.shape[0], out2.shape[1]
+def _im2col(x2: np.ndarray, g: np.ndarray, start: int, om: np.ndarray) -> None:
+    """`_banded` for rows of a few samples: each column of `x2` is a 1-D signal, the
+    windows of its blocks of R outputs are copied into one matrix (im2col), and that is
+    multiplied by ``T.T`` in chunks of rows that keep each product single-threaded."""
+    m, length = g.shape[0], om.shape[0]
+    r = min(_method.IM2COL_BLOCK, length)
     blocks = -(-length // r)
     width = r + m - 1
-    rows = _zero_padded(x2.T, shift, blocks * r + m - 1).T
-    windows = np.lib.stride_tricks.sliding_window_view(rows, width, axis=1)[:, ::r]
+    signals = _zero_padded(x2, start - (m - 1), blocks * r + m - 1).T
+    windows = np.lib.stride_tricks.sliding_window_view(signals, width, axis=1)[:, ::r]
     flat = np.ascontiguousarray(windows).reshape(-1, width)
     prod = np.empty((flat.shape[0], r), dtype=x2.dtype)
     tt = _toeplitz(g, r).T
     chunk = max(1, _method.BLAS_MAX_PRODUCT // (r * width))
     for o0 in range(0, flat.shape[0], chunk):
         np.matmul(flat[o0 : o0 + chunk], tt, out=prod[o0 : o0 + chunk])
-    out2[:] = prod.reshape(x2.shape[0], blocks * r)[:, :length]
+    om[:] = prod.reshape(x2.shape[1], blocks * r)[:, :length].T
 
 
 def _toeplitz(g: np.ndarray, rows: int) -> np.ndarray:

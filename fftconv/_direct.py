@@ -17,6 +17,7 @@ non-finite values propagate exactly as in the definition.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -28,9 +29,13 @@ def convolution_kernel(h: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """`h` for a convolution; ``conj(flip(h))`` along the convolved axes for a correlation."""
     if spec.kind == "convolve":
         return h
-    flip = tuple(slice(None, None, -1) if a in spec.axes else slice(None) for a in range(h.ndim))
-    g = h[flip]
+    g = h[_flip(h.ndim, spec.axes)]
     return np.conjugate(g) if g.dtype.kind in "cO" else g
+
+
+@functools.lru_cache(maxsize=256)  # ~1 us a call, which a 20 us FFT call notices
+def _flip(ndim: int, axes: tuple[int, ...]) -> tuple[slice, ...]:
+    return tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(ndim))
 
 
 def direct_convolve(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> np.ndarray:

@@ -65,7 +65,9 @@ def all_finite(a: np.ndarray) -> bool:
     float64, ~1e19 in float32) answers False for finite values, which only sends the
     caller to its slower, exact check.
     """
-    return bool(np.isfinite(np.vdot(a, a)))
+    # The real part (of a complex sum: its squared magnitudes) has every value's
+    # non-finite part; math.isfinite on it is ~1 us faster than np.isfinite.
+    return math.isfinite(np.vdot(a, a).real)
 
 
 def zero_nonfinite(a: np.ndarray) -> np.ndarray:

@@ -127,3 +127,62 @@ def test_dropins_keep_nan_local(func, mode):
     start = (lambda m: m // 2) if kind == "correlate" else (lambda m: (m - 1) // 2)
     ref = reference(x, h, mode, kind=kind, same_start=start)
     assert_matches(got, ref, x, h)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("op", OPS)
+def test_repeated_fft_call_of_a_shape_still_finds_nonfinite_values(op, dtype):
+    """A shape's second FFT call reuses the first one's preparation and skips the
+    non-finite machinery when the inputs cannot give a non-finite value. Inputs that are
+    non-finite, or large enough that a transform might overflow, still get the direct
+    sum's answer, without a floating-point warning."""
+    rng = np.random.default_rng(seed_of("repeated-fft", np.dtype(dtype).name, op))
+    x = rng.standard_normal(40)
+    h = rng.standard_normal(15)
+    if np.dtype(dtype).kind == "c":
+        x, h = x + 1j * rng.standard_normal(40), h + 1j * rng.standard_normal(15)
+    x, h = x.astype(dtype), h.astype(dtype)
+    big = 1e17 if np.dtype(dtype) in (np.float32, np.complex64) else 1e150
+    variants = {
+        "nan-in1": (np.where(np.arange(40) == 11, nan, x), h),
+        "inf-in2": (x, np.where(np.arange(15) == 4, inf, h)),
+        "large, no overflow": (x * big, h * big),  # past the quick bound's limit
+        "finite": (x, h),
+    }
+    call = functools.partial(getattr(fc, op), mode="full", method="fft")
+    with np.errstate(all="raise"):  # a warning would raise here
+        call(x, h)  # prepares the shape
+        for name, (a, b) in variants.items():
+            a, b = a.astype(dtype), b.astype(dtype)
+            got = call(a.copy(), b.copy())
+            assert_matches(got, reference(a, b, "full", kind=op), a, b), name
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_the_quick_overflow_bound_holds_at_its_limit(dtype, backend):
+    """Constant inputs (the largest spectrum for their norms) scaled to just inside the
+    bound that lets a call skip the non-finite machinery: the transforms overflow
+    nowhere, and the result is the direct sum's."""
+    from fftconv._backends import resolve_backend
+    from fftconv._fft import PreparedFFT
+    from fftconv._spec import make_spec
+
+    x, h = np.ones(300, dtype), np.ones(7, dtype)
+    prepared = PreparedFFT(
+        make_spec(x, h, kind="convolve", mode="full", axes=None), resolve_backend(backend), 1
+    )
+
+    def accepted(log_scale):
+        return prepared.cannot_overflow(x * 2.0**log_scale, h * 2.0**log_scale)
+
+    # By bisection, the largest power of two accepted (2**high: squares overflow).
+    low, high = 0.0, 64.0 if np.finfo(dtype).bits == 32 else 512.0
+    assert accepted(low) and not accepted(high)
+    while high - low > 1e-3:
+        middle = (low + high) / 2
+        low, high = (middle, high) if accepted(middle) else (low, middle)
+    a, b = x * 2.0**low, h * 2.0**low
+    with np.errstate(over="raise", invalid="raise"):
+        got = prepared(a, b)
+    assert_matches(got, reference(a, b, "full"), a, b)

@@ -56,6 +56,7 @@ import scipy.fft
 import scipy.ndimage
 import scipy.signal
 
+from fftconv._backends import resolve_backend
 from fftconv._method import resolve_workers
 
 try:
@@ -162,9 +163,11 @@ class Case:
 
     @property
     def fft_shape(self) -> tuple[int, ...]:
-        """The single-FFT padded shape: the next fast length of N + M - 1 per axis."""
+        """The single-FFT padded shape: fftconv's transform length for N + M - 1 per axis
+        (so that bare3 times the same transforms as fc's FFT path)."""
+        real = np.dtype(self.dtype).kind != "c"
         return tuple(
-            int(pyfftw.next_fast_len(a + b - 1))
+            resolve_backend("pyfftw").next_fast_len(a + b - 1, real)
             for a, b in zip(self.shape1, self.shape2, strict=True)
         )
 

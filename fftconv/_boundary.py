@@ -156,7 +156,7 @@ def circular(spec: ConvSpec, backend: FFTBackend, threads: int) -> np.ndarray | 
         return None
     real = spec.in1.dtype.kind != "c" and spec.in2.dtype.kind != "c"
     periods = [spec.in1.shape[a] for a in spec.axes]
-    if any(backend.next_fast_len(n, real) != n for n in periods):
+    if not all(backend.is_fast_len(n, real) for n in periods):
         return None
     dtype = compute_dtype(spec)
     x = spec.in1.astype(dtype, copy=False)

@@ -22,8 +22,10 @@ from ._spec import ConvSpec
 
 def fast_lengths(spec: ConvSpec, backend: FFTBackend, real: bool) -> list[int]:
     """Padded transform length per convolved axis: the next fast length >= N + M - 1."""
+    ndim = len(spec.axes)
     return [
-        backend.next_fast_len(spec.in1.shape[a] + spec.in2.shape[a] - 1, real) for a in spec.axes
+        backend.next_fast_len(spec.in1.shape[a] + spec.in2.shape[a] - 1, real, ndim)
+        for a in spec.axes
     ]
 
 

@@ -243,12 +243,12 @@ def _oa_lengths(lo: int, hi: int) -> list[int]:
     return out
 
 
-def oa_block(n: int, m: int, backend: FFTBackend, real: bool) -> tuple[int, int]:
-    return _oa_block(n, m, backend.name, real)
+def oa_block(n: int, m: int, backend: FFTBackend, real: bool, ndim: int = 1) -> tuple[int, int]:
+    return _oa_block(n, m, backend.name, real, ndim)
 
 
 @functools.lru_cache(maxsize=1024)  # a pure function of its arguments, ~10 us a call
-def _oa_block(n: int, m: int, backend_name: BackendName, real: bool) -> tuple[int, int]:
+def _oa_block(n: int, m: int, backend_name: BackendName, real: bool, ndim: int) -> tuple[int, int]:
     """(block size, transform length) minimising the overlap-add work along one axis.
 
     Work per axis is ``nblocks * L * log2(L)`` with ``B = L - m + 1``; the candidates
@@ -257,7 +257,7 @@ def _oa_block(n: int, m: int, backend_name: BackendName, real: bool) -> tuple[in
     2m - 1``) so that only neighbouring blocks overlap.
     """
     backend = resolve_backend(backend_name)
-    whole = backend.next_fast_len(n + m - 1, real)
+    whole = backend.next_fast_len(n + m - 1, real, ndim)
     length = _least_work_length(n, m, whole, whole * math.log2(max(whole, 2)))
     return (n, whole) if length == whole else (length - m + 1, length)
 
@@ -302,7 +302,9 @@ def oa_plan(spec: ConvSpec, backend: FFTBackend, real: bool) -> OAPlan:
     for i, a in enumerate(spec.axes):
         # Only the last transformed axis is the halved one of a real transform.
         last_real = real and i == len(spec.axes) - 1
-        block, length = oa_block(spec.in1.shape[a], spec.in2.shape[a], backend, last_real)
+        block, length = oa_block(
+            spec.in1.shape[a], spec.in2.shape[a], backend, last_real, len(spec.axes)
+        )
         blocks.append(block)
         lengths.append(length)
     return OAPlan(tuple(blocks), tuple(lengths))

@@ -10,9 +10,12 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pyfftw
 import pytest
 import scipy.fft
 import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fftconv as fc
 from fftconv._backends import resolve_backend
@@ -455,3 +458,45 @@ def test_overlap_add_bits_do_not_depend_on_threads(n, m, mode):
     one = fc.convolve(x, h, mode, method="oa", workers=1)
     two = fc.convolve(x, h, mode, method="oa", workers=2)
     assert np.array_equal(one, two)
+
+
+def _pyfftw_kind(n):
+    """pyfftw.next_fast_len's lengths: 2^a 3^b 5^c 7^d, times at most one 11 or 13."""
+    for p in (2, 3, 5, 7):
+        while n % p == 0:
+            n //= p
+    return n in (1, 11, 13)
+
+
+def test_fast_length_table_is_sorted_and_of_pyfftw_kind():
+    from fftconv._backends._fast_lengths import FAST_LENGTHS, LIMIT
+
+    assert list(FAST_LENGTHS) == sorted(set(FAST_LENGTHS))
+    assert FAST_LENGTHS[-1] == LIMIT  # the longest candidate is always kept
+    assert all(_pyfftw_kind(n) for n in FAST_LENGTHS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 1 << 23))
+def test_pyfftw_pads_to_a_fast_length_at_least_n(n):
+    from fftconv._backends._fast_lengths import FAST_LENGTHS, LIMIT
+
+    backend = resolve_backend("pyfftw")
+    length = backend.next_fast_len(n, True)
+    assert length >= n and _pyfftw_kind(length)
+    if n <= LIMIT:
+        # the smallest table length >= n: the fastest measured (see benchmarks/fast_lengths.py)
+        assert length == min(m for m in FAST_LENGTHS if m >= n)
+    else:
+        assert length == pyfftw.next_fast_len(n)
+    # images: the smallest length of the kind (the table is of 1-D transforms)
+    assert backend.next_fast_len(n, True, 2) == pyfftw.next_fast_len(n)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 11, 13, 26, 143, 1000, 1029, 10080, 1 << 20])
+def test_pyfftw_fast_periods(n):
+    """The wrap boundary's circular transform takes any period of pyfftw's kind, also
+    one the backend would pad past when it may choose (1000 pads to 1024)."""
+    backend = resolve_backend("pyfftw")
+    assert backend.is_fast_len(n, True) == _pyfftw_kind(n) == (n != 143)
+    assert not backend.is_fast_len(17, True) and not backend.is_fast_len(2 * 17, False)

@@ -3,10 +3,13 @@ result. Timings are only printed, never asserted (the machine is shared and nois
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pyfftw
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -52,3 +55,22 @@ def test_bench_template_quick():
     out = _run("bench_template.py", "--quick", "--repeat", "3")
     assert "WRONG RESULT" not in out
     assert any(line.startswith("[") and "match_template" in line for line in out.splitlines())
+
+
+def test_fast_length_generator_keeps_the_fastest_length_at_least_n():
+    """benchmarks/fast_lengths.py: its candidates are pyfftw.next_fast_len's kind, and
+    the smallest kept length >= n is the fastest candidate >= n (on made-up timings)."""
+    spec = importlib.util.spec_from_file_location("fast_lengths", BENCH / "fast_lengths.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    lengths = module.candidates(5000)
+    want = sorted({pyfftw.next_fast_len(n) for n in range(1, 5001)})
+    assert lengths == [n for n in want if n <= 5000 and (n % 2 == 0 or n <= module.ODD_MAX)]
+    rng = np.random.default_rng(0)
+    times = {n: float(rng.uniform(1, 2)) * n for n in lengths}
+    kept = module.suffix_minima(times)
+    for n in range(1, 5001):
+        best = min((m for m in lengths if m >= n), key=times.__getitem__)
+        assert min(m for m in kept if m >= n) == best

@@ -34,8 +34,14 @@ class FFTBackend(Protocol):
         """The backend's name in the registry."""
         ...
 
-    def next_fast_len(self, n: int, real: bool) -> int:
-        """The smallest length >= n that this library transforms fast."""
+    def next_fast_len(self, n: int, real: bool, ndim: int = 1) -> int:
+        """The length >= n to pad n samples to along one axis of an `ndim`-axis
+        transform: one this library transforms fast."""
+        ...
+
+    def is_fast_len(self, n: int, real: bool) -> bool:
+        """Whether this library transforms n points fast (for a period that cannot be
+        padded, as the circular transform of the ``wrap`` boundary)."""
         ...
 
     def circular_convolve(
@@ -91,6 +97,13 @@ class TransformProduct(abc.ABC):
     Each transform returns a new array the caller owns; the inverses may overwrite their
     input (only temporaries are passed).
     """
+
+    @abc.abstractmethod
+    def next_fast_len(self, n: int, real: bool, ndim: int = 1) -> int:
+        """The smallest length >= n that the library transforms fast."""
+
+    def is_fast_len(self, n: int, real: bool) -> bool:
+        return self.next_fast_len(n, real) == n
 
     @abc.abstractmethod
     def rfftn(

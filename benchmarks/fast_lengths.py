@@ -1,0 +1,127 @@
+"""Measure which padded FFT lengths are fastest, and write the table the pyfftw backend
+picks its transform lengths from (`fftconv/_backends/_fast_lengths.py`).
+
+pyfftw.next_fast_len returns the *smallest* length >= n whose factors are 2, 3, 5, 7 and
+at most one 11 or 13. That is rarely the fastest one: measured here, a real transform
+pair of 10,080 points (2^5 3^2 5 7) took 80 us and one of 10,240 (2^11 5) 62 us, and
+whole FFT calls ran 1.2-1.6x faster at 10^4-10^5 samples with the better length.
+
+For every such length up to ``--limit`` (even ones only above 1024: odd real transforms
+are slow), this times an FFTW_ESTIMATE real forward and inverse transform pair (the
+backend's plans), in ``--passes`` interleaved passes (the minimum is kept: this machine
+is shared and noisy), and keeps the *suffix minima*: the lengths faster than every
+longer one. The smallest kept length >= n is then the fastest length >= n measured.
+
+Run it on the machine whose timings the library's built-in constants describe::
+
+    python benchmarks/fast_lengths.py            # writes fftconv/_backends/_fast_lengths.py
+    python benchmarks/fast_lengths.py --limit 4096 --out /tmp/t.py   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pyfftw
+
+OUT = Path(__file__).resolve().parents[1] / "fftconv" / "_backends" / "_fast_lengths.py"
+ODD_MAX = 1024  # odd candidates only up to here
+
+
+def candidates(limit: int) -> list[int]:
+    """pyfftw.next_fast_len's lengths up to `limit`: 2^a 3^b 5^c 7^d (11 or 13)^(0 or 1)."""
+    smooth = {1}
+    for p in (2, 3, 5, 7):
+        for n in sorted(smooth):
+            while n * p <= limit:
+                n *= p
+                smooth.add(n)
+    out = smooth | {n * q for n in smooth for q in (11, 13) if n * q <= limit}
+    return sorted(n for n in out if n % 2 == 0 or n <= ODD_MAX)
+
+
+def pair_seconds(length: int, min_time: float) -> float:
+    """Seconds of one r2c and one c2r transform of `length` points (FFTW_ESTIMATE)."""
+    x = pyfftw.zeros_aligned(length, "float64")
+    spectrum = pyfftw.empty_aligned(length // 2 + 1, "complex128")
+    out = pyfftw.empty_aligned(length, "float64")
+    forward = pyfftw.FFTW(x, spectrum, flags=("FFTW_ESTIMATE",))
+    inverse = pyfftw.FFTW(
+        spectrum, out, direction="FFTW_BACKWARD", flags=("FFTW_ESTIMATE", "FFTW_DESTROY_INPUT")
+    )
+    x[:] = np.random.default_rng(length).standard_normal(length)
+    forward.execute()
+    inverse.execute()
+    t0 = time.perf_counter()
+    forward.execute()
+    inverse.execute()
+    number = max(1, math.ceil(min_time / max(time.perf_counter() - t0, 1e-9)))
+    t0 = time.perf_counter()
+    for _ in range(number):
+        forward.execute()
+        inverse.execute()
+    return (time.perf_counter() - t0) / number
+
+
+def suffix_minima(times: dict[int, float]) -> list[int]:
+    """The lengths faster than every longer one, ascending."""
+    kept: list[int] = []
+    best = math.inf
+    for length in sorted(times, reverse=True):
+        if times[length] < best:
+            best = times[length]
+            kept.append(length)
+    return kept[::-1]
+
+
+def render(kept: list[int], args: argparse.Namespace, measured: int, seconds: float) -> str:
+    rows = [", ".join(map(str, kept[i : i + 10])) for i in range(0, len(kept), 10)]
+    body = "\n".join(f"    {row}," for row in rows)
+    when = datetime.date.today().isoformat()
+    return f'''"""Transform lengths the pyfftw backend pads to (generated: do not edit by hand).
+
+Made by ``python benchmarks/fast_lengths.py --limit {args.limit} --passes {args.passes}``
+on {when} ({platform.machine()}, {platform.python_version()}, pyfftw {pyfftw.__version__}):
+{measured} candidate lengths (pyfftw.next_fast_len's kind) timed as an FFTW_ESTIMATE real
+forward and inverse pair, the minimum of {args.passes} interleaved passes, in {seconds:.0f} s.
+Kept: the lengths faster than every longer candidate, so the smallest kept length >= n is
+the fastest measured length >= n.
+"""
+
+LIMIT = {args.limit}
+
+# fmt: off
+FAST_LENGTHS: tuple[int, ...] = (
+{body}
+)
+# fmt: on
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=1 << 21, help="longest candidate")
+    parser.add_argument("--passes", type=int, default=3, help="interleaved timing passes")
+    parser.add_argument("--min-time", type=float, default=0.002, help="seconds per timing")
+    parser.add_argument("--out", type=Path, default=OUT, help="module to write")
+    args = parser.parse_args()
+    lengths = candidates(args.limit)
+    times = dict.fromkeys(lengths, math.inf)
+    start = time.perf_counter()
+    for p in range(args.passes):
+        for length in lengths:
+            times[length] = min(times[length], pair_seconds(length, args.min_time))
+        print(f"pass {p + 1}/{args.passes}: {time.perf_counter() - start:.0f} s", flush=True)
+    kept = suffix_minima(times)
+    args.out.write_text(render(kept, args, len(lengths), time.perf_counter() - start))
+    print(f"{len(kept)} of {len(lengths)} lengths kept; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -167,7 +167,7 @@ class Case:
         (so that bare3 times the same transforms as fc's FFT path)."""
         real = np.dtype(self.dtype).kind != "c"
         return tuple(
-            resolve_backend("pyfftw").next_fast_len(a + b - 1, real)
+            resolve_backend("pyfftw").next_fast_len(a + b - 1, real, self.ndim)
             for a, b in zip(self.shape1, self.shape2, strict=True)
         )
 

@@ -60,11 +60,7 @@ def test_bench_template_quick():
 def test_fast_length_generator_keeps_the_fastest_length_at_least_n():
     """benchmarks/fast_lengths.py: its candidates are pyfftw.next_fast_len's kind, and
     the smallest kept length >= n is the fastest candidate >= n (on made-up timings)."""
-    spec = importlib.util.spec_from_file_location("fast_lengths", BENCH / "fast_lengths.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-
+    module = _load("fast_lengths.py")
     lengths = module.candidates(5000)
     want = sorted({pyfftw.next_fast_len(n) for n in range(1, 5001)})
     assert lengths == [n for n in want if n <= 5000 and (n % 2 == 0 or n <= module.ODD_MAX)]
@@ -74,3 +70,28 @@ def test_fast_length_generator_keeps_the_fastest_length_at_least_n():
     for n in range(1, 5001):
         best = min((m for m in lengths if m >= n), key=times.__getitem__)
         assert min(m for m in kept if m >= n) == best
+
+
+def _load(script: str):
+    spec = importlib.util.spec_from_file_location(script.removesuffix(".py"), BENCH / script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "shapes", [((10000,), (15,)), ((100000,), (8191,)), ((1024, 1024), (31, 31))], ids=str
+)
+def test_bare_transforms_are_at_fftconvs_own_lengths(shapes):
+    """bench_convolve's bare3 (the floor under fc_fft) transforms at the lengths fc's
+    FFT path uses, 1-D and 2-D."""
+    from fftconv._backends import resolve_backend
+    from fftconv._fft import fast_lengths
+    from fftconv._spec import make_spec
+
+    bench = _load("bench_convolve.py")
+    case = bench.Case("convolve", "full", "float64", *shapes)
+    spec = make_spec(np.zeros(shapes[0]), np.zeros(shapes[1]), kind="convolve", mode="full")
+    assert list(case.fft_shape) == fast_lengths(spec, resolve_backend("pyfftw"), real=True)

@@ -448,7 +448,10 @@ def _window_sums(stack: np.ndarray, window: tuple[int, ...]) -> tuple[np.ndarray
             # only reaches outputs outside the valid ones kept here.
             from scipy import ndimage  # imported here: 0.3-0.8 s that `import fftconv` skips
 
-            filtered = ndimage.uniform_filter1d(res, w, axis=-1, mode="constant")
+            # Into an uninitialised array: ndimage's own output is np.zeros, a pass more
+            # (1.2 ms of 47 at 1024² with a 64² template and pad_input=True).
+            filtered = np.empty(res.shape, dtype=res.dtype)
+            ndimage.uniform_filter1d(res, w, axis=-1, output=filtered, mode="constant")
             res = filtered[..., w // 2 : w // 2 + count]
             unit = float(w)
         else:

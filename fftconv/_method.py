@@ -52,12 +52,8 @@ BUILTIN = Constants(
     direct_nd_ns={"f4": 1.0871, "f8": 2.9451, "c8": 1.9884, "c16": 5.0827, "i8": 2.1419, "O": 80.0},
     direct_nd_step_ns=16180.0,
     # Fixed cost of one FFT-method call through the public function (validation, the
-    # cached plan lookup, the finiteness check of the result, output copy). Re-measured
-    # on 2026-12-07 once a repeated small call skips the general path (`PreparedFFT`):
-    # 12.0 us, in a run whose direct constants came out at 0.48-0.72 of the ones here,
-    # so 20 us on this table's scale (it was 39.3 us). Checked on bench_convolve's grid:
-    # 2 picks change, 1,000 x 63 (f64) and 1,000 x 255 (f32) to 'fft', both faster.
-    fft_call_ns=20000.0,
+    # cached plan lookup, the finiteness check of the result, output copy).
+    fft_call_ns=39300.0,
     # Single FFT, per padded point beyond the transform table (input and output copies):
     # the fit's median residual is below zero here (the table's transforms, measured
     # through the same cached plans, already include the copies).

@@ -20,7 +20,7 @@ from ._backends import FFTBackend
 from ._direct import direct_convolve, direct_macs, numpy_1d
 from ._exact import ExactPlan, finish_exact, plan_exact
 from ._fft import PreparedFFT, fft_convolve
-from ._nonfinite import add_nonfinite_products, all_finite, find_nonfinite, zero_nonfinite
+from ._nonfinite import add_nonfinite_products, all_finite, find_nonfinite, zero_at, zero_nonfinite
 from ._overlap import oa_convolve
 from ._spec import ConvSpec, Method
 
@@ -352,7 +352,7 @@ def _run_floating(
             if found.fixup_macs(spec) > direct_macs(spec):
                 out = direct_convolve(x, h, spec)  # as cheap as fixing the values up
             else:
-                out = engine(zero_nonfinite(x), zero_nonfinite(h), spec)
+                out = engine(zero_at(x, found.x_positions), zero_nonfinite(h), spec)
                 add_nonfinite_products(out, x, h, spec, found)
     return out.astype(spec.result_dtype, copy=False)
 

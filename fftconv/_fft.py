@@ -1,9 +1,11 @@
 """The single-FFT method: pad, transform, multiply (or multiply by the conjugate), invert.
 
 Convolution is the inverse transform of ``X * H``; correlation the inverse transform of
-``X * conj(H)`` (SPEC.md §2). The inverse of ``X * conj(H)`` is the *circular*
-correlation: lag ``k`` sits at index ``k mod L``, so the negative lags are read from the
-end of the circular result (`read_window`). With ``L >= N + M - 1`` nothing wraps onto
+``X * conj(H)`` (SPEC.md §2), which a one-shot call computes as the convolution with
+``conj(flip(h))`` (`_one_shot`) and a `Convolver` with the conjugated kernel spectrum.
+The inverse of ``X * conj(H)`` is the *circular* correlation: lag ``k`` sits at index
+``k mod L``, so the negative lags are read from the end of the circular result
+(`read_window`). With ``L >= N + M - 1`` nothing wraps onto
 anything else, so the result is the linear one.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -104,14 +107,27 @@ def fft_convolve(
     """
     lengths = fast_lengths(spec, backend, real=x.dtype.kind != "c")
     if spectrum is None:
-        # A correlation as the convolution with conj(flip(h)): its circular result
-        # holds the window in one piece, where the conjugated spectrum's wraps the
-        # negative lags round the end (two copies: ~4 us of a 10^3-sample call).
-        g = convolution_kernel(h, spec)
-        circ, scale = backend.circular_convolve(x, g, lengths, spec.axes, workers)
-        return read_window(circ, spec, (0,) * len(spec.axes), scale, out)
+        return _one_shot(x, h, spec, backend, lengths, workers, out)
     circ, scale = backend.filter(x, spectrum, lengths, spec.axes, workers)
     return read_window(circ, spec, circular_offsets(spec), scale, out)
+
+
+def _one_shot(
+    x: np.ndarray,
+    h: np.ndarray,
+    spec: ConvSpec,
+    backend: FFTBackend,
+    lengths: Sequence[int],
+    workers: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """`fft_convolve` with both spectra computed here. A correlation is the convolution
+    with conj(flip(h)): its circular result holds the window in one piece, where the
+    conjugated spectrum's wraps the negative lags round the end (two copies: ~4 us of a
+    10^3-sample call)."""
+    g = convolution_kernel(h, spec)
+    circ, scale = backend.circular_convolve(x, g, lengths, spec.axes, workers)
+    return read_window(circ, spec, (0,) * len(spec.axes), scale, out)
 
 
 class PreparedFFT:
@@ -124,7 +140,6 @@ class PreparedFFT:
         self._backend = backend
         self._workers = workers
         self._lengths = tuple(fast_lengths(spec, backend, real=spec.in1.dtype.kind != "c"))
-        self._offsets = (0,) * len(spec.axes)
         self._sizes = (spec.in1.size, spec.in2.size)
         # See `cannot_overflow`: 16 bounds the constants FFT butterflies multiply by.
         self._limit = float(np.finfo(spec.in1.dtype).max) / (16 * math.prod(self._lengths))
@@ -144,7 +159,4 @@ class PreparedFFT:
         return x_norm * math.sqrt(float(np.vdot(h, h).real) * m) < self._limit
 
     def __call__(self, x: np.ndarray, h: np.ndarray) -> np.ndarray:
-        spec = self._spec
-        g = convolution_kernel(h, spec)  # as `fft_convolve`
-        circ, scale = self._backend.circular_convolve(x, g, self._lengths, spec.axes, self._workers)
-        return read_window(circ, spec, self._offsets, scale)
+        return _one_shot(x, h, self._spec, self._backend, self._lengths, self._workers)

@@ -61,7 +61,7 @@ def choose_method(
     kind = choice(kind, "kind", KINDS)
     spec = make_spec(in1, in2, kind=kind, mode=mode, axes=axes)
     resolved = resolve_backend(backend)
-    found = choose(spec, resolved)
+    found = choose(spec, resolved, one_shot=True)
     split = split_choice(spec, resolved, 1) if spec.in2.ndim >= 2 else None
     if split is None:
         return found

@@ -19,7 +19,7 @@ from . import _memory, _method, _profile
 from ._backends import FFTBackend
 from ._direct import direct_convolve, direct_macs, numpy_1d
 from ._exact import ExactPlan, finish_exact, plan_exact
-from ._fft import PreparedFFT, fft_convolve
+from ._fft import PreparedFFT, fft_convolve, takes_small_path
 from ._nonfinite import add_nonfinite_products, all_finite, find_nonfinite, zero_at, zero_nonfinite
 from ._overlap import oa_convolve
 from ._spec import ConvSpec, Method
@@ -65,11 +65,14 @@ def choose(
     quick: bool = False,
     exact: ExactPlan | None = None,
     threads: int = 1,
+    one_shot: bool = False,
 ) -> Choice:
     """What ``method='auto'`` runs for `spec` with the FFT methods on `threads` threads.
 
     ``quick``: skip costing the FFT methods when the direct sum is clearly cheaper (the
     choice is the same, the costs partial). ``exact``: the integer plan, if already made.
+    ``one_shot``: for `convolve`/`correlate` themselves, whose repeated small FFT calls
+    cost less (`_method.predicted_costs`); streams and files choose without it.
     """
     key = None
     if not spec.is_integer:
@@ -83,11 +86,12 @@ def choose(
             backend.name,
             quick,
             threads,
+            one_shot,
         )
         found = remembered_choice(key)
         if found is not None:
             return found
-    choice = _choose(spec, backend, quick, exact, threads)
+    choice = _choose(spec, backend, quick, exact, threads, one_shot)
     if key is not None:
         with _CHOICES_LOCK:
             _CHOICES[key] = choice
@@ -106,6 +110,7 @@ def choice_key(
     backend: str,
     quick: bool,
     threads: int = 1,
+    one_shot: bool = False,
 ) -> tuple[object, ...]:
     """What a floating-point choice depends on (the profile through its generation)."""
     return (
@@ -121,6 +126,7 @@ def choice_key(
         _profile.generation(),
         quick,
         threads,
+        one_shot,
     )
 
 
@@ -130,7 +136,12 @@ def remembered_choice(key: tuple[object, ...]) -> Choice | None:
 
 
 def _choose(
-    spec: ConvSpec, backend: FFTBackend, quick: bool, exact: ExactPlan | None, threads: int
+    spec: ConvSpec,
+    backend: FFTBackend,
+    quick: bool,
+    exact: ExactPlan | None,
+    threads: int,
+    one_shot: bool = False,
 ) -> Choice:
     dtype = compute_dtype(spec)
     fft_allowed = True
@@ -138,7 +149,13 @@ def _choose(
         exact = exact or plan_exact(spec, _transform_points(spec))
         fft_allowed = exact.fft_exact
     costs = _method.predicted_costs(
-        spec, dtype, backend, fft_allowed=fft_allowed, quick=quick, threads=threads
+        spec,
+        dtype,
+        backend,
+        fft_allowed=fft_allowed,
+        quick=quick,
+        threads=threads,
+        one_shot=one_shot,
     )
     return Choice(cast(Method, _method.fastest(costs)), costs)
 
@@ -245,7 +262,7 @@ def prepare(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -
     threads = _method.resolve_workers(workers)  # validated; None: one thread
     costs = None
     if method == "auto":
-        choice = choose(spec, backend, quick=True, threads=threads)
+        choice = choose(spec, backend, quick=True, threads=threads, one_shot=True)
         method, costs = choice.method, choice.costs
     needed = 0
     if _memory.worth_checking(spec):  # before allocating: MemoryError, or a method that fits
@@ -254,9 +271,7 @@ def prepare(spec: ConvSpec, method: str, backend: FFTBackend, workers: object) -
     native = in1.dtype == in2.dtype == spec.result_dtype == compute_dtype(spec)
     small_fft = (
         method == "fft"
-        and native
-        and 0 < in1.size < _SCAN_FIRST_SIZE
-        and 0 not in spec.out_shape
+        and takes_small_path(spec, compute_dtype(spec))
         and needed < _memory.CHECK_ABOVE
     )
     return Prepared(

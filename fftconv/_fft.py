@@ -130,6 +130,22 @@ def _one_shot(
     return read_window(circ, spec, (0,) * len(spec.axes), scale, out)
 
 
+# Inputs below this many samples take `PreparedFFT` on a repeated call (`_dispatch.prepare`).
+SMALL_CALL_SIZE = 1 << 16
+
+
+def takes_small_path(spec: ConvSpec, dtype: np.dtype) -> bool:
+    """Whether a repeated 'fft' call of `spec`'s shapes and dtypes (computed in `dtype`)
+    runs `PreparedFFT`: inputs already in the compute and result dtype, small, with a
+    non-empty result."""
+    in1, in2 = spec.in1, spec.in2
+    return (
+        in1.dtype == in2.dtype == spec.result_dtype == dtype
+        and 0 < in1.size < SMALL_CALL_SIZE
+        and 0 not in spec.out_shape
+    )
+
+
 class PreparedFFT:
     """`fft_convolve` for the shapes and dtypes of one spec (inputs given per call in
     its compute dtype), with the transform lengths worked out once: on

@@ -33,7 +33,7 @@ from . import _profile
 from ._backends import BackendName, FFTBackend, resolve_backend
 from ._builtin_table import BUILTIN_FFT_TABLE, BUILTIN_OA_TABLE
 from ._direct import direct_macs
-from ._fft import fast_lengths
+from ._fft import fast_lengths, takes_small_path
 from ._profile import Constants
 from ._spec import ConvSpec
 
@@ -62,6 +62,14 @@ BUILTIN = Constants(
     oa_table=BUILTIN_OA_TABLE,
 )
 
+
+# The share of `fft_call_ns` that a repeated small FFT call of `convolve`/`correlate` pays
+# (`_fft.PreparedFFT`): calibrate() measured the fixed cost at 12.0 us on 2026-12-07 in a
+# run whose direct constants came out at 0.48-0.72 of BUILTIN's, so ~20 us of BUILTIN's
+# 39.3. Checked against bench_convolve's runs at aa09d88 and 9897c60: two picks change,
+# conv full f64 1,000 x 63 (direct 29.6 us -> fft 20.6 us) and conv full f32 1,000 x 255
+# (direct 42-45 us -> fft 18-20 us, the worst regret of both runs).
+SMALL_FFT_CALL_SHARE = 0.5
 
 # Threads pay only on transforms at least this large (2 cores, idle second core, on
 # 2026-11-25: 2 FFTW threads gained 1.4x on one 10**6-point transform to 2.1x on
@@ -319,6 +327,7 @@ def predicted_costs(
     quick: bool = False,
     threads: int = 1,
     kernel_known: bool = False,
+    one_shot: bool = False,
 ) -> dict[str, float]:
     """Predicted ns of every method for `spec` computed in `dtype`, the FFT methods on
     `threads` threads (the direct sum runs on one); `kernel_known`: the kernel's
@@ -326,15 +335,19 @@ def predicted_costs(
 
     With ``quick=True`` the FFT methods are not costed when the direct sum is predicted
     to be cheaper than `fft_lower_bound` (saves the block-size search on the small calls
-    where it would dominate).
+    where it would dominate). ``one_shot``: a call of `convolve`/`correlate`, whose
+    repeated small FFT calls take `PreparedFFT` at `SMALL_FFT_CALL_SHARE` of the fixed
+    cost (streams, files and `Convolver` pay all of it).
     """
     costs = {"direct": direct_cost(spec, dtype)}
-    if quick and costs["direct"] < fft_lower_bound(spec, dtype, backend):
+    small = one_shot and takes_small_path(spec, dtype)
+    saved = (1.0 - SMALL_FFT_CALL_SHARE) * _profile.active().fft_call_ns if small else 0.0
+    if quick and costs["direct"] < fft_lower_bound(spec, dtype, backend) - saved:
         return costs
     if fft_allowed:
         real = dtype.kind != "c"
         lengths = fast_lengths(spec, backend, real)
-        costs["fft"] = fft_cost(spec, dtype, lengths, backend, threads, kernel_known)
+        costs["fft"] = fft_cost(spec, dtype, lengths, backend, threads, kernel_known) - saved
         plan = oa_plan(spec, backend, real)
         if any(b < spec.in1.shape[a] for a, b in zip(spec.axes, plan.blocks, strict=True)):
             costs["oa"] = oa_cost(

@@ -169,7 +169,7 @@ def choose_conv_method(
             times[method] = min(timer.repeat(3, number)) / number
         return min(times, key=times.__getitem__), times
     spec = make_spec(in1, in2, kind="convolve", mode=mode)
-    costs = choose(spec, resolve_backend(None)).costs
+    costs = choose(spec, resolve_backend(None), one_shot=True).costs  # as convolve's auto
     costs = {m: c for m, c in costs.items() if m in ("direct", "fft")}
     return min(costs, key=costs.__getitem__)
 

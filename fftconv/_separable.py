@@ -713,7 +713,16 @@ def try_separable(spec: ConvSpec, backend: FFTBackend, workers: object) -> np.nd
     found = split_choice(spec, backend, threads)
     if found is None:
         return None
-    out = _separable(spec, found[0], "auto", backend, threads, finite_only=True)
+    return run_split(spec, found[0], backend, threads)
+
+
+def run_split(
+    spec: ConvSpec, factors: dict[int, np.ndarray], backend: FFTBackend, threads: int
+) -> np.ndarray | None:
+    """The result of `spec` by one pass per axis with the kernel's `factors` (one 1-D
+    kernel per split axis), C-contiguous; None if it is not all finite (the caller then
+    runs an unsplit method). For ``method='auto'``, once the split is found to pay."""
+    out = _separable(spec, factors, "auto", backend, threads, finite_only=True)
     return None if out is None else np.ascontiguousarray(out)
 
 

@@ -624,3 +624,35 @@ def test_auto_splits_separable_kernels(monkeypatch):
     before = len(calls)
     fc.correlate(x.astype(np.float32), separable.astype(np.float32), "valid")
     assert len(calls) > before
+
+
+def test_remembered_separable_calls_go_straight_to_the_passes(monkeypatch):
+    """After the first call of a shape, `_api`'s memo serves a separable kernel's calls
+    without `try_separable` (its shape checks were made once): same bits as the first
+    call, and a non-finite image still gets the direct sum's non-finite pattern."""
+    from fftconv import _api
+
+    _api._PREPARED.clear()
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((300, 280))
+    g = _gaussian()
+    kernel = np.outer(g, np.roll(g, 3))
+    tries = []
+    real = _api.try_separable
+    monkeypatch.setattr(_api, "try_separable", lambda *a: tries.append(1) or real(*a))
+    first = fc.correlate(x, kernel, "same")
+    assert tries == [1]
+    again = fc.correlate(x, kernel, "same")
+    assert tries == [1]
+    assert again.tobytes() == first.tobytes()
+    assert_matches(again, reference(x, kernel, "same", kind="correlate"), x, kernel)
+    x[40, 50] = np.nan
+    x[200, 7] = np.inf
+    got = fc.correlate(x, kernel, "same")
+    assert tries == [1]
+    want = fc.correlate(x, kernel, "same", "direct")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(np.isposinf(got), np.isposinf(want))
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    finite = np.isfinite(want)
+    assert_matches(got[finite], want[finite], x, kernel)

@@ -56,7 +56,7 @@ def fftw_effort(effort: Effort) -> Iterator[None]:
     ----------
     effort : {'estimate', 'measure', 'patient', 'exhaustive'}
         FFTW's planner rigour. ``'estimate'`` (the default outside the block) plans in
-        microseconds; the others time candidate plans (seconds per new size) for faster
+        about a millisecond; the others time candidate plans (seconds per new size) for faster
         transforms. Only the pyfftw backend's FFT methods are affected; plans already
         cached for a shape are kept, new shapes get new plans.
 

@@ -112,7 +112,12 @@ def _operate(
         split_check = split_shape(spec, resolved, workers)
     if spec.is_integer:  # exactness depends on the values: nothing to remember
         return run(spec, method, resolved, workers)
-    prepared = prepare(spec, method, resolved, workers)
+    try:
+        prepared = prepare(spec, method, resolved, workers)
+    except MemoryError:
+        if out is None:
+            raise
+        return out  # split, though the unsplit plan would not fit: nothing to remember
     if split_check is not None:
         prepared = dataclasses.replace(prepared, split=split_check)
     if key is not None and a1 is in1 and a2 is in2:  # native numeric ndarrays

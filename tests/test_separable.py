@@ -656,3 +656,26 @@ def test_remembered_separable_calls_go_straight_to_the_passes(monkeypatch):
     np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
     finite = np.isfinite(want)
     assert_matches(got[finite], want[finite], x, kernel)
+
+
+def test_a_split_result_survives_an_unsplit_plan_that_would_not_fit(monkeypatch):
+    """The first separable call remembers the unsplit plan too; if making that plan
+    finds memory short, the split result (already computed) is still returned, and a
+    kernel that is not separable gets the MemoryError."""
+    from fftconv import _api
+
+    _api._PREPARED.clear()
+
+    def short_of_memory(*args, **kwargs):
+        raise MemoryError("no room for the unsplit plan")
+
+    monkeypatch.setattr(_api, "prepare", short_of_memory)
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((300, 280))
+    g = _gaussian()
+    kernel = np.outer(g, g)
+    got = fc.convolve(x, kernel, "same")
+    assert_matches(got, reference(x, kernel, "same"), x, kernel)
+    assert not _api._PREPARED
+    with pytest.raises(MemoryError, match="no room"):
+        fc.convolve(x, kernel + 1e-3 * rng.standard_normal(kernel.shape), "same")

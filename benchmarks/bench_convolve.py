@@ -165,9 +165,9 @@ class Case:
     def fft_shape(self) -> tuple[int, ...]:
         """The single-FFT padded shape: fftconv's transform length for N + M - 1 per axis
         (so that bare3 times the same transforms as fc's FFT path)."""
-        real = np.dtype(self.dtype).kind != "c"
+        dtype = np.dtype(self.dtype)
         return tuple(
-            resolve_backend("pyfftw").next_fast_len(a + b - 1, real, self.ndim)
+            resolve_backend("pyfftw").next_fast_len(a + b - 1, dtype.kind != "c", self.ndim, dtype)
             for a, b in zip(self.shape1, self.shape2, strict=True)
         )
 

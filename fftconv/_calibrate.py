@@ -224,7 +224,7 @@ def _fft_pass(table: FFTTable, call_ns: float) -> float:
         ((1024, 1024), (31, 31)),
     ):
         spec = _spec(n, m, "float64")
-        lengths = fast_lengths(spec, backend, real=True)
+        lengths = fast_lengths(spec, backend, np.dtype(np.float64))
         size = math.prod(lengths)
         seconds = _median_time(
             functools.partial(fft_convolve, spec.in1, spec.in2, spec, backend, 1)

@@ -306,7 +306,7 @@ class Convolver:
                 spectrum=oa_spectrum(h, spec, plan.blocks, plan.lengths, backend),
             )
         else:
-            lengths = fast_lengths(spec, backend, real)
+            lengths = fast_lengths(spec, backend, dtype)
             spectrum = backend.spectrum(h, lengths, spec.axes, 1, correlate)  # once
             engine = functools.partial(
                 fft_convolve, backend=backend, workers=threads, spectrum=spectrum

@@ -23,11 +23,16 @@ from ._direct import convolution_kernel
 from ._spec import ConvSpec
 
 
-def fast_lengths(spec: ConvSpec, backend: FFTBackend, real: bool) -> list[int]:
-    """Padded transform length per convolved axis: the next fast length >= N + M - 1."""
-    ndim = len(spec.axes)
+def fast_lengths(
+    spec: ConvSpec, backend: FFTBackend, dtype: np.dtype, *, measured: bool = True
+) -> list[int]:
+    """Padded transform length per convolved axis for inputs computed in `dtype`: the
+    next fast length >= N + M - 1. ``measured=False``: without the backend's image
+    tables (per dtype), the smallest fast lengths for 2-D transforms."""
+    ndim, real = len(spec.axes), dtype.kind != "c"
+    table = dtype if measured else None
     return [
-        backend.next_fast_len(spec.in1.shape[a] + spec.in2.shape[a] - 1, real, ndim)
+        backend.next_fast_len(spec.in1.shape[a] + spec.in2.shape[a] - 1, real, ndim, table)
         for a in spec.axes
     ]
 
@@ -105,7 +110,7 @@ def fft_convolve(
     `spectrum`: h's (conjugated, for a correlation) spectrum at `fast_lengths`, computed
     once by the caller (`Convolver`); `h` is then not read. `out`: where to write.
     """
-    lengths = fast_lengths(spec, backend, real=x.dtype.kind != "c")
+    lengths = fast_lengths(spec, backend, x.dtype)
     if spectrum is None:
         return _one_shot(x, h, spec, backend, lengths, workers, out)
     circ, scale = backend.filter(x, spectrum, lengths, spec.axes, workers)
@@ -155,7 +160,7 @@ class PreparedFFT:
         self._spec = spec.without_inputs()
         self._backend = backend
         self._workers = workers
-        self._lengths = tuple(fast_lengths(spec, backend, real=spec.in1.dtype.kind != "c"))
+        self._lengths = tuple(fast_lengths(spec, backend, spec.in1.dtype))
         self._sizes = (spec.in1.size, spec.in2.size)
         # See `cannot_overflow`: 16 bounds the constants FFT butterflies multiply by.
         self._limit = float(np.finfo(spec.in1.dtype).max) / (16 * math.prod(self._lengths))

@@ -201,7 +201,7 @@ def working_set(
         kernel_copies = 2  # the backend's spectrum buffer and the copy the caller owns
     else:
         blocks = 1
-        kernel_lengths = fast_lengths(spec, backend, real)
+        kernel_lengths = fast_lengths(spec, backend, compute)
         kernel_copies = 1
     points = blocks * math.prod(kernel_lengths)  # of all blocks' transforms
     spectrum = blocks * _spectrum_points(kernel_lengths, real)

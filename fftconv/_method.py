@@ -346,7 +346,11 @@ def predicted_costs(
         return costs
     if fft_allowed:
         real = dtype.kind != "c"
-        lengths = fast_lengths(spec, backend, real)
+        # Priced at the smallest fast lengths, whose speeds the profile measured: an image
+        # table pads further only where that was measured faster, not slower for its
+        # extra points (pricing them moved a 512² image's 15² kernel to overlap-add, 2x
+        # slower than its FFT).
+        lengths = fast_lengths(spec, backend, dtype, measured=False)
         costs["fft"] = fft_cost(spec, dtype, lengths, backend, threads, kernel_known) - saved
         plan = oa_plan(spec, backend, real)
         if any(b < spec.in1.shape[a] for a, b in zip(spec.axes, plan.blocks, strict=True)):

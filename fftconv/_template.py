@@ -242,7 +242,7 @@ def _numerator(shifted: np.ndarray, t0: np.ndarray, dtype: np.dtype) -> tuple[np
     templates) this direct call took about half its time.
     """
     backend = resolve_backend(None)
-    lengths = [backend.next_fast_len(n, True, shifted.ndim) for n in shifted.shape]
+    lengths = [backend.next_fast_len(n, True, shifted.ndim, dtype) for n in shifted.shape]
     circ, scale = backend.circular_convolve(
         shifted.astype(dtype, copy=False), t0, lengths, tuple(range(t0.ndim)), 1, True
     )

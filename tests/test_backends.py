@@ -489,8 +489,37 @@ def test_pyfftw_pads_to_a_fast_length_at_least_n(n):
         assert length == min(m for m in FAST_LENGTHS if m >= n)
     else:
         assert length == pyfftw.next_fast_len(n)
-    # images: the smallest length of the kind (the table is of 1-D transforms)
+    # an image of unknown dtype: the smallest length of the kind
     assert backend.next_fast_len(n, True, 2) == pyfftw.next_fast_len(n)
+
+
+def test_image_length_tables_are_sorted_and_of_pyfftw_kind():
+    from fftconv._backends._fast_lengths_2d import FAST_LENGTHS_2D, LIMIT, LOWEST
+
+    assert set(FAST_LENGTHS_2D) == {"float64", "float32"}
+    for table in FAST_LENGTHS_2D.values():
+        assert list(table) == sorted(set(table))
+        assert table[0] >= LOWEST and table[-1] == LIMIT  # the longest is always kept
+        assert all(_pyfftw_kind(n) for n in table)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 1 << 14), st.sampled_from(["float64", "float32"]))
+def test_pyfftw_pads_real_images_to_their_dtypes_measured_length(n, dtype):
+    from fftconv._backends._fast_lengths_2d import FAST_LENGTHS_2D, LIMIT, LOWEST
+
+    backend = resolve_backend("pyfftw")
+    length = backend.next_fast_len(n, True, 2, np.dtype(dtype))
+    assert length >= n and _pyfftw_kind(length)
+    if LOWEST <= n <= LIMIT:
+        assert length == min(m for m in FAST_LENGTHS_2D[dtype] if m >= n)
+    else:
+        assert length == pyfftw.next_fast_len(n)
+    # Either axis of the transform (the first one's pass is complex): the same length.
+    assert backend.next_fast_len(n, False, 2, np.dtype(dtype)) == length
+    # Complex images and 3-D transforms: the smallest length of the kind.
+    for ndim, other in ((2, np.dtype("complex128")), (3, np.dtype(dtype))):
+        assert backend.next_fast_len(n, False, ndim, other) == pyfftw.next_fast_len(n)
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 11, 13, 26, 143, 1000, 1029, 10080, 1 << 20])

@@ -3,6 +3,7 @@ result. Timings are only printed, never asserted (the machine is shared and nois
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import subprocess
 import sys
@@ -72,6 +73,19 @@ def test_fast_length_generator_keeps_the_fastest_length_at_least_n():
         assert min(m for m in kept if m >= n) == best
 
 
+def test_image_length_generator_writes_what_it_kept():
+    """benchmarks/fast_lengths.py --images: the module it writes holds each dtype's
+    kept lengths, and one image timing runs through the backend."""
+    module = _load("fast_lengths.py")
+    kept = {"float64": [16, 20, 32], "float32": [18, 24, 32]}
+    args = argparse.Namespace(limit=32, passes=1)
+    namespace: dict[str, object] = {}
+    exec(module.render_images(kept, args, [16, 18, 20, 24, 32], 1.0), namespace)
+    assert namespace["FAST_LENGTHS_2D"] == {k: tuple(v) for k, v in kept.items()}
+    assert namespace["LIMIT"] == 32 and namespace["LOWEST"] == 16
+    assert 0 < module.image_seconds(32, "float32", 0.0) < 1
+
+
 def _load(script: str):
     spec = importlib.util.spec_from_file_location(script.removesuffix(".py"), BENCH / script)
     assert spec is not None and spec.loader is not None
@@ -81,10 +95,13 @@ def _load(script: str):
     return module
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize(
-    "shapes", [((10000,), (15,)), ((100000,), (8191,)), ((1024, 1024), (31, 31))], ids=str
+    "shapes",
+    [((10000,), (15,)), ((100000,), (8191,)), ((1024, 1024), (31, 31)), ((256, 256), (15, 15))],
+    ids=str,
 )
-def test_bare_transforms_are_at_fftconvs_own_lengths(shapes):
+def test_bare_transforms_are_at_fftconvs_own_lengths(shapes, dtype):
     """bench_convolve's bare3 (the floor under fc_fft) transforms at the lengths fc's
     FFT path uses, 1-D and 2-D."""
     from fftconv._backends import resolve_backend
@@ -92,6 +109,7 @@ def test_bare_transforms_are_at_fftconvs_own_lengths(shapes):
     from fftconv._spec import make_spec
 
     bench = _load("bench_convolve.py")
-    case = bench.Case("convolve", "full", "float64", *shapes)
-    spec = make_spec(np.zeros(shapes[0]), np.zeros(shapes[1]), kind="convolve", mode="full")
-    assert list(case.fft_shape) == fast_lengths(spec, resolve_backend("pyfftw"), real=True)
+    case = bench.Case("convolve", "full", dtype, *shapes)
+    x, h = np.zeros(shapes[0], dtype), np.zeros(shapes[1], dtype)
+    spec = make_spec(x, h, kind="convolve", mode="full")
+    assert list(case.fft_shape) == fast_lengths(spec, resolve_backend("pyfftw"), np.dtype(dtype))

@@ -34,9 +34,12 @@ class FFTBackend(Protocol):
         """The backend's name in the registry."""
         ...
 
-    def next_fast_len(self, n: int, real: bool, ndim: int = 1) -> int:
+    def next_fast_len(
+        self, n: int, real: bool, ndim: int = 1, dtype: np.dtype | None = None
+    ) -> int:
         """The length >= n to pad n samples to along one axis of an `ndim`-axis
-        transform: one this library transforms fast."""
+        transform of `dtype` (the inputs' compute dtype, where known): one this library
+        transforms fast."""
         ...
 
     def is_fast_len(self, n: int, real: bool) -> bool:
@@ -99,7 +102,9 @@ class TransformProduct(abc.ABC):
     """
 
     @abc.abstractmethod
-    def next_fast_len(self, n: int, real: bool, ndim: int = 1) -> int:
+    def next_fast_len(
+        self, n: int, real: bool, ndim: int = 1, dtype: np.dtype | None = None
+    ) -> int:
         """The smallest length >= n that the library transforms fast."""
 
     def is_fast_len(self, n: int, real: bool) -> bool:

@@ -44,6 +44,8 @@ class NumpyBackend(TransformProduct):
     ) -> np.ndarray:
         return np.fft.ifftn(spectrum, s=lengths, axes=axes).astype(spectrum.dtype, copy=False)
 
-    def next_fast_len(self, n: int, real: bool, ndim: int = 1) -> int:
+    def next_fast_len(
+        self, n: int, real: bool, ndim: int = 1, dtype: np.dtype | None = None
+    ) -> int:
         # numpy's pocketfft is fast for the same 2-3-5(-7-11) smooth lengths as scipy's.
         return int(scipy.fft.next_fast_len(n, real))

@@ -34,5 +34,7 @@ class ScipyBackend(TransformProduct):
     ) -> np.ndarray:
         return scipy.fft.ifftn(spectrum, s=lengths, axes=axes, workers=workers, overwrite_x=True)
 
-    def next_fast_len(self, n: int, real: bool, ndim: int = 1) -> int:
+    def next_fast_len(
+        self, n: int, real: bool, ndim: int = 1, dtype: np.dtype | None = None
+    ) -> int:
         return int(scipy.fft.next_fast_len(n, real))

@@ -16,9 +16,9 @@ longer one. The smallest kept length >= n is then the fastest length >= n measur
 With ``--images`` it times whole 2-D FFT convolutions instead, through the backend's own
 `circular_convolve` (which transforms large images in a transposed layout of its own):
 an (L - 14)² image with a 15² kernel at transform lengths (L, L), in float64 and in
-float32, and keeps the suffix minima of each dtype. Images differ from 1-D transforms:
-measured here, a 270² float32 call took 1.6x as long as a 288² one, and 4096² is slower
-than 4116²-4212² in both dtypes.
+float32, and keeps the suffix minima of each dtype. Images differ from 1-D transforms, and
+the dtypes from each other: measured here, a 270² float32 call took 1.6x as long as a 288²
+one (float64: 320² was fastest), and 4,158² 1.3-1.4x as long as 4,160² in both.
 
 Run it on the machine whose timings the library's built-in constants describe::
 

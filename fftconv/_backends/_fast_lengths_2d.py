@@ -1,6 +1,6 @@
 """Image transform lengths of the pyfftw backend (generated: do not edit by hand).
 
-Made by ``python benchmarks/fast_lengths.py --images --limit 4400`` (its measurement)
+Made by ``benchmarks/fast_lengths.py --images --limit 4400 --min-time 0.01``'s measurement
 on 2026-12-07 (x86_64, 3.11.7, pyfftw 0.15.1):
 373 candidate lengths L (pyfftw.next_fast_len's kind) per dtype, each timed as a whole
 2-D FFT convolution through the backend (an (L - 14)² image, a 15² kernel, lengths (L, L)),

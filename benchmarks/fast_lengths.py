@@ -34,6 +34,7 @@ import datetime
 import math
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -68,17 +69,12 @@ def pair_seconds(length: int, min_time: float) -> float:
         spectrum, out, direction="FFTW_BACKWARD", flags=("FFTW_ESTIMATE", "FFTW_DESTROY_INPUT")
     )
     x[:] = np.random.default_rng(length).standard_normal(length)
-    forward.execute()
-    inverse.execute()
-    t0 = time.perf_counter()
-    forward.execute()
-    inverse.execute()
-    number = max(1, math.ceil(min_time / max(time.perf_counter() - t0, 1e-9)))
-    t0 = time.perf_counter()
-    for _ in range(number):
+
+    def pair() -> None:
         forward.execute()
         inverse.execute()
-    return (time.perf_counter() - t0) / number
+
+    return seconds_per_call(pair, min_time)
 
 
 def image_seconds(length: int, dtype: str, min_time: float) -> float:
@@ -95,6 +91,13 @@ def image_seconds(length: int, dtype: str, min_time: float) -> float:
     def call() -> None:
         backend.circular_convolve(x, h, (length, length), (0, 1), 1)
 
+    seconds = seconds_per_call(call, min_time)
+    backend.clear_cache()  # the next length's buffers, not this one's, count
+    return seconds
+
+
+def seconds_per_call(call: Callable[[], None], min_time: float) -> float:
+    """Mean seconds of `call` over enough calls to last `min_time`, after a warm-up."""
     call()
     t0 = time.perf_counter()
     call()
@@ -102,9 +105,7 @@ def image_seconds(length: int, dtype: str, min_time: float) -> float:
     t0 = time.perf_counter()
     for _ in range(number):
         call()
-    seconds = (time.perf_counter() - t0) / number
-    backend.clear_cache()  # the next length's buffers, not this one's, count
-    return seconds
+    return (time.perf_counter() - t0) / number
 
 
 def suffix_minima(times: dict[int, float]) -> list[int]:
@@ -118,9 +119,14 @@ def suffix_minima(times: dict[int, float]) -> list[int]:
     return kept[::-1]
 
 
+def table_rows(lengths: list[int], indent: str) -> str:
+    """`lengths` as source lines of ten, each line indented and ending in a comma."""
+    rows = [", ".join(map(str, lengths[i : i + 10])) for i in range(0, len(lengths), 10)]
+    return "\n".join(f"{indent}{row}," for row in rows)
+
+
 def render(kept: list[int], args: argparse.Namespace, measured: int, seconds: float) -> str:
-    rows = [", ".join(map(str, kept[i : i + 10])) for i in range(0, len(kept), 10)]
-    body = "\n".join(f"    {row}," for row in rows)
+    body = table_rows(kept, "    ")
     when = datetime.date.today().isoformat()
     return f'''"""Transform lengths the pyfftw backend pads to (generated: do not edit by hand).
 
@@ -145,11 +151,10 @@ FAST_LENGTHS: tuple[int, ...] = (
 def render_images(
     kept: dict[str, list[int]], args: argparse.Namespace, measured: list[int], seconds: float
 ) -> str:
-    tables = []
-    for dtype, lengths in kept.items():
-        rows = [", ".join(map(str, lengths[i : i + 10])) for i in range(0, len(lengths), 10)]
-        body = "\n".join(f"        {row}," for row in rows)
-        tables.append(f'    "{dtype}": (\n{body}\n    ),')
+    tables = [
+        f'    "{dtype}": (\n{table_rows(lengths, " " * 8)}\n    ),'
+        for dtype, lengths in kept.items()
+    ]
     when = datetime.date.today().isoformat()
     return f'''"""Image transform lengths of the pyfftw backend (generated: do not edit by hand).
 
